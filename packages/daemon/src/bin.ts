@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// codemode-daemon: runs JavaScript cells in QuickJS and speaks JSON-RPC on stdin/stdout.
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+import { LOG_LEVELS, type LogLevel, stderrLogger } from "./logger.js";
+import { startServer } from "./rpc/server.js";
+import { connect, FRAMINGS, type Framing } from "./rpc/transport.js";
+import { VERSION } from "./version.js";
+
+const HELP = `codemode-daemon ${VERSION}
+Runs code mode cells (JavaScript in QuickJS) for a host that drives it with JSON-RPC 2.0
+over stdin/stdout. Logs go to stderr; stdout carries protocol only.
+
+Usage: codemode-daemon [options]
+
+Options:
+  --framing <content-length|ndjson>  message framing (default: content-length)
+  --log-level <error|warn|info|debug> stderr log threshold (default: warn)
+  --max-workers <n>                  engine worker threads (default: ${defaultWorkers()})
+  --version                          print the version and exit
+  --help                             print this help and exit
+`;
+
+function defaultWorkers(): number {
+  return Math.max(4, availableParallelism() * 2);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`codemode-daemon: ${message}\n\n${HELP}`);
+  process.exit(2);
+}
+
+function main(): void {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse();
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  const { values } = args;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const framing = values.framing as Framing;
+  if (!FRAMINGS.includes(framing)) fail(`unknown framing ${framing}`);
+  const level = values["log-level"] as LogLevel;
+  if (!LOG_LEVELS.includes(level)) fail(`unknown log level ${level}`);
+  const maxWorkers = Number(values["max-workers"]);
+  if (!Number.isInteger(maxWorkers) || maxWorkers < 1) fail("--max-workers must be a positive integer");
+
+  const logger = stderrLogger(level);
+  let exiting = false;
+  startServer({
+    connection: connect(process.stdin, process.stdout, framing),
+    logger,
+    framing,
+    maxWorkers,
+    exit: (code) => {
+      if (exiting) return;
+      exiting = true;
+      logger.log("info", "exiting", { code });
+      process.exit(code);
+    },
+  });
+}
+
+function parse() {
+  return parseArgs({
+    options: {
+      framing: { type: "string", default: "content-length" },
+      "log-level": { type: "string", default: "warn" },
+      "max-workers": { type: "string", default: String(defaultWorkers()) },
+      version: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+}
+
+main();

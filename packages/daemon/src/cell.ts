@@ -1,0 +1,296 @@
+// A cell as the session sees it: the state machine of SPEC §3 (observers, yields, completion
+// order, termination) over a guest running in an engine worker. It never touches a stream.
+import {
+  CANCEL_GRACE_MS,
+  type CellLimits,
+  type CellNotifyParams,
+  type CellOutcome,
+  type ContentItem,
+  type JsonValue,
+  Messages,
+  type ToolDefinition,
+  type ToolInvokeParams,
+} from "@codemode/protocol";
+import { Errors } from "./daemon-error.js";
+import type { CellSink, WorkerHandle } from "./engine/worker-handle.js";
+import { LimitTexts } from "./limit-texts.js";
+import { ReverseCalls } from "./reverse-calls.js";
+import { jsToolName } from "./tool-names.js";
+
+/** The host side of a cell's reverse requests; the RPC layer implements it. */
+export interface CellHost {
+  invokeTool(params: ToolInvokeParams, signal: AbortSignal): Promise<JsonValue>;
+  notify(params: CellNotifyParams, signal: AbortSignal): Promise<void>;
+}
+
+/** What a cell needs from its session. */
+export interface CellOwner {
+  readonly sessionId: string;
+  readonly host: CellHost;
+  readonly counters: { pending: number };
+  /** Step (3) of completion: merge the cell's writes into the session. */
+  commit(cellId: string, writes: [string, string][]): void;
+  /** The cell is closed: its terminal answer was delivered. */
+  closed(cell: Cell): void;
+}
+
+export interface CellStart {
+  cellId: string;
+  toolCallId: string;
+  source: string;
+  tools: ToolDefinition[];
+  stored: [string, string][];
+  limits: CellLimits;
+}
+
+type State =
+  | { kind: "running" }
+  /** The JS settled; callbacks are being drained before the answer. */
+  | { kind: "completing"; done: Promise<void> }
+  | { kind: "buffered"; outcome: CellOutcome }
+  | { kind: "terminating" }
+  | { kind: "closed" };
+
+interface Observer {
+  resolve(outcome: CellOutcome): void;
+  reject(error: Error): void;
+  deadline: number;
+  timer: NodeJS.Timeout | undefined;
+  detach(): void;
+}
+
+export class Cell implements CellSink {
+  readonly id: string;
+  private readonly toolCallId: string;
+  private readonly tools: ToolDefinition[];
+  private readonly limits: CellLimits;
+  private readonly key: number;
+  private readonly toolCalls: ReverseCalls;
+  private readonly notifications: ReverseCalls;
+  private state: State = { kind: "running" };
+  private observer: Observer | undefined;
+  private items: ContentItem[] = [];
+  private itemBytes = 0;
+  private engineDone: () => void = () => {};
+  private readonly engineStopped = new Promise<void>((resolve) => {
+    this.engineDone = resolve;
+  });
+
+  constructor(
+    private readonly owner: CellOwner,
+    private readonly engine: WorkerHandle,
+    start: CellStart,
+  ) {
+    this.id = start.cellId;
+    this.toolCallId = start.toolCallId;
+    this.tools = start.tools;
+    this.limits = start.limits;
+    this.toolCalls = new ReverseCalls(owner.counters);
+    this.notifications = new ReverseCalls(owner.counters);
+    this.key = engine.start(
+      {
+        source: start.source,
+        tools: start.tools.map((tool) => ({ jsName: jsToolName(tool.name), description: tool.description })),
+        stored: start.stored,
+        limits: start.limits,
+      },
+      this,
+    );
+  }
+
+  get live(): boolean {
+    return this.state.kind !== "closed";
+  }
+
+  /** Becomes the cell's observer: answers yielded at the deadline, or the terminal outcome. */
+  observe(yieldTimeMs: number, signal?: AbortSignal): Promise<CellOutcome> {
+    const state = this.state;
+    switch (state.kind) {
+      case "closed":
+        return Promise.resolve(missingOutcome(this.id));
+      case "buffered":
+        this.close();
+        return Promise.resolve(state.outcome);
+      case "terminating":
+        return Promise.reject(Errors.busyObserver(this.id));
+      case "running":
+      case "completing":
+        if (this.observer) return Promise.reject(Errors.busyObserver(this.id));
+        return this.attachObserver(state.kind === "running" ? yieldTimeMs : undefined, signal);
+    }
+  }
+
+  /** Terminates the cell; a buffered completion wins and is returned instead. */
+  async terminate(): Promise<CellOutcome> {
+    const state = this.state;
+    switch (state.kind) {
+      case "closed":
+        return missingOutcome(this.id);
+      case "buffered":
+        this.close();
+        return state.outcome;
+      case "terminating":
+        throw Errors.alreadyTerminating(this.id);
+      case "completing":
+        // A completion in progress wins: once it is delivered or buffered, ask again.
+        await state.done;
+        return this.terminate();
+      case "running":
+        return this.runTermination();
+    }
+  }
+
+  /** Session shutdown: stop the cell whatever its state, and resolve once it is closed. */
+  async stop(): Promise<void> {
+    const state = this.state;
+    if (state.kind === "running") await this.runTermination();
+    else if (state.kind === "completing") {
+      await state.done;
+      if (this.state.kind === "buffered") this.close();
+    } else if (state.kind === "buffered") this.close();
+    else if (state.kind === "terminating") await this.engineStopped;
+  }
+
+  // ---- events from the engine ----
+
+  onItem(item: ContentItem): void {
+    if (this.state.kind !== "running") return;
+    // The deadline beats output still queued: if it has passed, yield before taking the item.
+    if (this.observer && performance.now() >= this.observer.deadline) this.yieldNow();
+    this.items.push(item);
+    this.itemBytes += item.type === "text" ? item.text.length : item.imageUrl.length;
+    if (this.itemBytes > this.limits.outputBytes) this.engine.stop(this.key, LimitTexts.output(this.limits.outputBytes));
+  }
+
+  onYield(): void {
+    if (this.state.kind === "running") this.yieldNow();
+  }
+
+  onToolCall(call: number, toolIndex: number, input: string | undefined): void {
+    const tool = this.tools[toolIndex];
+    if (this.state.kind !== "running" || !tool) return;
+    const params: ToolInvokeParams = {
+      sessionId: this.owner.sessionId,
+      cellId: this.id,
+      callId: `tool-${call}`,
+      tool: tool.toolName ?? { name: tool.name },
+      kind: tool.kind,
+      ...(input === undefined ? {} : { input: JSON.parse(input) as JsonValue }),
+    };
+    this.toolCalls
+      .start((signal) => this.owner.host.invokeTool(params, signal))
+      .then(
+        (result) => this.engine.settle(this.key, call, { json: JSON.stringify(result ?? null) }),
+        (error: unknown) => this.engine.settle(this.key, call, { error: rejectionText(error) }),
+      );
+  }
+
+  onNotify(text: string): void {
+    if (this.state.kind !== "running") return;
+    const params = { sessionId: this.owner.sessionId, cellId: this.id, callId: this.toolCallId, text };
+    this.notifications.start((signal) => this.owner.host.notify(params, signal)).catch(() => {});
+  }
+
+  onDone(result: { errorText?: string; writes: [string, string][] }): void {
+    this.engineDone();
+    if (this.state.kind !== "running") return;
+    let finished: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    this.state = { kind: "completing", done };
+    if (this.observer) clearTimeout(this.observer.timer);
+    void this.complete(result).finally(finished);
+  }
+
+  // ---- internals ----
+
+  private async complete(result: { errorText?: string; writes: [string, string][] }): Promise<void> {
+    await this.notifications.drain();
+    await this.toolCalls.cancelAll(CANCEL_GRACE_MS);
+    this.owner.commit(this.id, result.writes);
+    const outcome: CellOutcome = {
+      status: "completed",
+      cellId: this.id,
+      items: this.takeItems(),
+      ...(result.errorText === undefined ? {} : { errorText: result.errorText }),
+    };
+    if (this.deliver(outcome)) this.close();
+    else this.state = { kind: "buffered", outcome };
+  }
+
+  private async runTermination(): Promise<CellOutcome> {
+    this.state = { kind: "terminating" };
+    if (this.observer) clearTimeout(this.observer.timer);
+    this.engine.stop(this.key);
+    await Promise.all([
+      this.engineStopped,
+      this.toolCalls.cancelAll(CANCEL_GRACE_MS),
+      this.notifications.cancelAll(CANCEL_GRACE_MS),
+    ]);
+    const outcome: CellOutcome = { status: "terminated", cellId: this.id, items: this.takeItems() };
+    this.deliver(outcome);
+    this.close();
+    return outcome;
+  }
+
+  private attachObserver(yieldTimeMs: number | undefined, signal: AbortSignal | undefined): Promise<CellOutcome> {
+    return new Promise<CellOutcome>((resolve, reject) => {
+      const onAbort = () => {
+        if (this.observer !== observer) return;
+        this.observer = undefined;
+        observer.detach();
+        reject(Errors.cancelled());
+      };
+      const observer: Observer = {
+        resolve,
+        reject,
+        deadline: yieldTimeMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + yieldTimeMs,
+        timer: yieldTimeMs === undefined ? undefined : setTimeout(() => this.yieldNow(), yieldTimeMs),
+        detach: () => {
+          clearTimeout(observer.timer);
+          signal?.removeEventListener("abort", onAbort);
+        },
+      };
+      this.observer = observer;
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  private yieldNow(): void {
+    this.deliver({ status: "yielded", cellId: this.id, items: this.takeItems() });
+  }
+
+  /** Hands `outcome` to the observer, if there is one. */
+  private deliver(outcome: CellOutcome): boolean {
+    const observer = this.observer;
+    if (!observer) return false;
+    this.observer = undefined;
+    observer.detach();
+    observer.resolve(outcome);
+    return true;
+  }
+
+  private takeItems(): ContentItem[] {
+    const items = this.items;
+    this.items = [];
+    this.itemBytes = 0;
+    return items;
+  }
+
+  private close(): void {
+    this.state = { kind: "closed" };
+    this.owner.closed(this);
+  }
+}
+
+/** The answer about a cell that does not exist (or no longer does). */
+export function missingOutcome(cellId: string): CellOutcome {
+  return { status: "missing", cellId, items: [], errorText: Messages.missingCell(cellId) };
+}
+
+/** The JS rejection text of a failed reverse request: an Error's message, anything else as text. */
+function rejectionText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,107 @@
+// The daemon's state: sessions, the engine pool, live counts. Transport-free.
+import { randomUUID } from "node:crypto";
+import {
+  type CellLimits,
+  DEFAULT_CELL_LIMITS,
+  type DaemonLimits,
+  type DaemonStats,
+  type SessionOpenParams,
+  withOverrides,
+} from "@codemode/protocol";
+import type { CellHost } from "./cell.js";
+import { Errors } from "./daemon-error.js";
+import { EnginePool } from "./engine/engine-pool.js";
+import { Session, type SessionContext, type SessionEvents } from "./session.js";
+
+export interface DaemonOptions {
+  host: CellHost;
+  events: SessionEvents;
+  limits: DaemonLimits;
+  cellLimits?: CellLimits;
+  maxWorkers: number;
+}
+
+export class Daemon {
+  private readonly sessions = new Map<string, Session>();
+  private readonly pool: EnginePool;
+  private readonly counters = { pending: 0, cells: 0 };
+  private readonly context: SessionContext;
+  private readonly cellLimits: CellLimits;
+  private shuttingDown = false;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.pool = new EnginePool(options.maxWorkers);
+    this.pool.warm();
+    this.cellLimits = options.cellLimits ?? DEFAULT_CELL_LIMITS;
+    this.context = {
+      host: options.host,
+      events: options.events,
+      counters: this.counters,
+      admitCell: () => this.admitCell(),
+      engineFor: (sessionId) => this.pool.workerFor(sessionId),
+    };
+  }
+
+  get limits(): { cell: CellLimits; daemon: DaemonLimits } {
+    return { cell: this.cellLimits, daemon: this.options.limits };
+  }
+
+  openSession(params: SessionOpenParams): { sessionId: string } {
+    if (this.shuttingDown) throw Errors.shuttingDown();
+    const sessionId = params.sessionId ?? randomUUID();
+    if (this.sessions.has(sessionId)) throw Errors.duplicateSession(sessionId);
+    if (this.sessions.size >= this.options.limits.maxSessions) {
+      throw Errors.limit(`too many sessions (maxSessions: ${this.options.limits.maxSessions})`);
+    }
+    const limits = withOverrides(this.cellLimits, params.limits);
+    this.sessions.set(sessionId, new Session(sessionId, params.storedValues ?? {}, limits, this.context));
+    return { sessionId };
+  }
+
+  session(sessionId: string): Session {
+    const session = this.sessions.get(sessionId);
+    if (!session) throw Errors.unknownSession(sessionId);
+    return session;
+  }
+
+  async shutdownSession(sessionId: string): Promise<void> {
+    const session = this.session(sessionId);
+    await session.shutdown();
+    if (this.sessions.get(sessionId) === session) {
+      this.sessions.delete(sessionId);
+      this.pool.release(sessionId);
+    }
+  }
+
+  /** Daemon shutdown: refuse new sessions and cells, stop every cell. */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await Promise.all([...this.sessions.keys()].map((id) => this.shutdownSession(id)));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  stats(): DaemonStats {
+    const memory = process.memoryUsage();
+    return {
+      sessions: this.sessions.size,
+      cells: this.counters.cells,
+      pendingReverseRequests: this.counters.pending,
+      timers: this.pool.timers,
+      workers: this.pool.size,
+      memory: {
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
+        external: memory.external,
+        arrayBuffers: memory.arrayBuffers,
+      },
+    };
+  }
+
+  private admitCell(): void {
+    const max = this.options.limits.maxCells;
+    if (this.counters.cells >= max) throw Errors.limit(`too many live cells (maxCells: ${max})`);
+  }
+}

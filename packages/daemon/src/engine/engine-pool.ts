@@ -1,0 +1,66 @@
+// The engine workers of the daemon. Each session is pinned to one worker, and sessions are
+// spread over up to `maxWorkers` workers, so a CPU-bound cell delays only the sessions that
+// share its worker. Workers start lazily; one stays warm.
+import { WorkerHandle } from "./worker-handle.js";
+
+export class EnginePool {
+  private readonly workers = new Set<WorkerHandle>();
+  private readonly pinned = new Map<string, WorkerHandle>();
+
+  constructor(private readonly maxWorkers: number) {}
+
+  /** Starts the first worker ahead of the first cell. */
+  warm(): void {
+    if (this.workers.size === 0) this.spawn();
+  }
+
+  workerFor(sessionId: string): WorkerHandle {
+    const current = this.pinned.get(sessionId);
+    if (current?.usable) return current;
+    if (current) current.sessions--;
+    const worker = this.pick();
+    worker.sessions++;
+    this.pinned.set(sessionId, worker);
+    return worker;
+  }
+
+  release(sessionId: string): void {
+    const worker = this.pinned.get(sessionId);
+    if (!worker) return;
+    this.pinned.delete(sessionId);
+    worker.sessions--;
+  }
+
+  get size(): number {
+    return this.workers.size;
+  }
+
+  get timers(): number {
+    let total = 0;
+    for (const worker of this.workers) total += worker.timers;
+    return total;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers].map((worker) => worker.close()));
+  }
+
+  private pick(): WorkerHandle {
+    let best: WorkerHandle | undefined;
+    let usable = 0;
+    for (const worker of this.workers) {
+      if (!worker.usable) continue;
+      usable++;
+      if (worker.sessions === 0) return worker;
+      if (!best || worker.sessions < best.sessions) best = worker;
+    }
+    if (!best || usable < this.maxWorkers) return this.spawn();
+    return best;
+  }
+
+  private spawn(): WorkerHandle {
+    const worker = new WorkerHandle((gone) => this.workers.delete(gone));
+    this.workers.add(worker);
+    return worker;
+  }
+}

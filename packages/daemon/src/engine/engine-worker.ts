@@ -1,0 +1,89 @@
+// Entry of an engine worker thread: one QuickJS module (sync build, pre-grown memory) hosting
+// many cells, each in its own runtime. Commands arrive on a MessagePort; a busy interrupt
+// handler drains that port synchronously when the main thread bumps the shared control slot,
+// so a terminate reaches a cell spinning in `while (true) {}`.
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import * as releaseSync from "@jitl/quickjs-wasmfile-release-sync";
+import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant } from "quickjs-emscripten-core";
+import { type CellEvents, GuestCell } from "./guest-cell.js";
+import { type FromWorker, Shared, type ToWorker, type WorkerInit } from "./worker-protocol.js";
+
+const WASM_PAGE = 64 * 1024;
+/** Pre-grown so that growth (which detaches cached heap views, quickjs-emscripten #240) is rare. */
+const INITIAL_MEMORY = (256 * 1024 * 1024) / WASM_PAGE;
+const MAXIMUM_MEMORY = (2048 * 1024 * 1024) / WASM_PAGE;
+
+const { shared, port } = workerData as WorkerInit;
+const flags = new Int32Array(shared);
+const out = parentPort;
+if (!out) throw new Error("engine-worker must run in a worker thread");
+
+// The package's typings describe its CommonJS shape; as an ES module its default is the variant.
+const syncVariant = releaseSync.default as unknown as QuickJSSyncVariant;
+const wasmMemory = new WebAssembly.Memory({ initial: INITIAL_MEMORY, maximum: MAXIMUM_MEMORY });
+const module = await newQuickJSWASMModuleFromVariant(newVariant(syncVariant, { wasmMemory }));
+
+const cells = new Map<number, GuestCell>();
+/** Commands drained by the interrupt handler, handled once the running cell returns. */
+const deferred: ToWorker[] = [];
+let seenControl = 0;
+
+const post = (message: FromWorker) => out.postMessage(message);
+
+function eventsFor(cell: number): CellEvents {
+  return {
+    item: (item) => post({ type: "item", cell, item }),
+    toolCall: (call, tool, input) =>
+      post(input === undefined ? { type: "toolCall", cell, call, tool } : { type: "toolCall", cell, call, tool, input }),
+    notify: (text) => post({ type: "notify", cell, text }),
+    yieldControl: () => post({ type: "yield", cell }),
+    timersChanged: (delta) => Atomics.add(flags, Shared.timers, delta),
+    done: (result) => {
+      cells.delete(cell);
+      post({ type: "done", cell, ...result });
+    },
+    poisoned: (reason) => post({ type: "poisoned", reason }),
+  };
+}
+
+function pollControl(): void {
+  const current = Atomics.load(flags, Shared.control);
+  if (current === seenControl) return;
+  seenControl = current;
+  for (let received = receiveMessageOnPort(port); received; received = receiveMessageOnPort(port)) {
+    const message = received.message as ToWorker;
+    // Only mark here: finishing a cell means disposing a runtime, never done mid-call.
+    if (message.type === "stop") cells.get(message.cell)?.requestStop(message.errorText);
+    deferred.push(message);
+  }
+  if (deferred.length > 0) queueMicrotask(flushDeferred);
+}
+
+function flushDeferred(): void {
+  for (let message = deferred.shift(); message; message = deferred.shift()) handle(message);
+}
+
+function handle(message: ToWorker): void {
+  switch (message.type) {
+    case "start": {
+      const cell = new GuestCell(module, message, eventsFor(message.cell), pollControl);
+      cells.set(message.cell, cell);
+      cell.start(message);
+      return;
+    }
+    case "toolResult":
+      cells.get(message.cell)?.settleTool(message.call, { json: message.json });
+      return;
+    case "toolError":
+      cells.get(message.cell)?.settleTool(message.call, { error: message.error });
+      return;
+    case "stop":
+      cells.get(message.cell)?.stop(message.errorText);
+      return;
+  }
+}
+
+port.on("message", (message: ToWorker) => {
+  flushDeferred();
+  handle(message);
+});

@@ -1,0 +1,346 @@
+// One cell inside an engine worker: its own QuickJS runtime and context, its timers, its
+// pending tool calls and its stored-value view. Everything it creates is disposed in `finish`.
+import type { CellLimits, ContentItem, ImageDetail } from "@codemode/protocol";
+import type {
+  QuickJSContext,
+  QuickJSDeferredPromise,
+  QuickJSHandle,
+  QuickJSRuntime,
+  QuickJSWASMModule,
+} from "quickjs-emscripten-core";
+import { LimitTexts } from "../limit-texts.js";
+import { PRELUDE_SOURCE } from "./prelude.js";
+import type { StartCell } from "./worker-protocol.js";
+
+/** Where a cell's events go: the worker posts them to the main thread. */
+export interface CellEvents {
+  item(item: ContentItem): void;
+  toolCall(call: number, tool: number, input: string | undefined): void;
+  notify(text: string): void;
+  yieldControl(): void;
+  timersChanged(delta: number): void;
+  done(result: { errorText?: string; terminated: boolean; writes: [string, string][] }): void;
+  poisoned(reason: string): void;
+}
+
+type Ending = { kind: "exited" } | { kind: "failed"; errorText: string } | { kind: "terminated" };
+
+export class GuestCell {
+  private readonly runtime: QuickJSRuntime;
+  private readonly vm: QuickJSContext;
+  private readonly limits: CellLimits;
+  private readonly stored: Map<string, string>;
+  private readonly writes = new Map<string, string>();
+  private readonly calls = new Map<number, QuickJSDeferredPromise>();
+  private readonly timers = new Map<number, { timer: NodeJS.Timeout; callback: QuickJSHandle }>();
+  private describe: QuickJSHandle | undefined;
+  private main: QuickJSHandle | undefined;
+  private ending: Ending | undefined;
+  private finished = false;
+  private running = false;
+  private nextCall = 1;
+  private nextTimer = 1;
+  private cpuUsedMs = 0;
+  private sliceStart = 0;
+
+  constructor(
+    module: QuickJSWASMModule,
+    start: StartCell,
+    private readonly events: CellEvents,
+    /** Polled by the interrupt handler so a terminate reaches a cell stuck in a loop. */
+    private readonly pollControl: () => void,
+  ) {
+    this.limits = start.limits;
+    this.stored = new Map(start.stored);
+    this.runtime = module.newRuntime();
+    this.runtime.setMemoryLimit(this.limits.heapBytes);
+    this.runtime.setMaxStackSize(this.limits.stackBytes);
+    this.runtime.setInterruptHandler(() => this.shouldInterrupt());
+    // Every import fails with the spec's plain-string error, naming the specifier as written.
+    this.runtime.setModuleLoader(
+      (name) => `throw ${JSON.stringify(`Unsupported import in exec: ${name}`)};`,
+      (_base, name) => name,
+    );
+    this.vm = this.runtime.newContext();
+  }
+
+  /** Evaluates the prelude, then the cell's module. */
+  start(start: StartCell): void {
+    this.enter(() => this.boot(start));
+  }
+
+  /**
+   * Stops the cell: as terminated, or as failed with `errorText` (a limit the main thread
+   * enforces). Running JS stops at its next interrupt check; an idle cell ends now.
+   */
+  stop(errorText: string | undefined): void {
+    this.requestStop(errorText);
+    if (!this.running) this.checkSettled();
+  }
+
+  /** Marks the cell as ending without finishing it; safe from inside the interrupt handler. */
+  requestStop(errorText: string | undefined): void {
+    this.end(errorText === undefined ? { kind: "terminated" } : { kind: "failed", errorText });
+  }
+
+  settleTool(call: number, result: { json: string } | { error: string }): void {
+    const deferred = this.calls.get(call);
+    if (!deferred) return;
+    this.calls.delete(call);
+    this.enter(() => {
+      if ("json" in result) {
+        if (result.json.length > this.limits.payloadBytes) {
+          this.withString(LimitTexts.payload("tool result", this.limits.payloadBytes), deferred.reject);
+        } else {
+          this.withString(result.json, deferred.resolve);
+        }
+      } else {
+        this.withString(result.error, deferred.reject);
+      }
+      deferred.dispose();
+    });
+  }
+
+  private boot(start: StartCell): void {
+    const prelude = this.vm.evalCode(PRELUDE_SOURCE, "prelude.js", { type: "global", strict: true });
+    const preludeFn = this.vm.unwrapResult(prelude);
+    const host = this.hostObject();
+    const tools = this.vm.newString(JSON.stringify(start.tools));
+    const described = this.vm.callFunction(preludeFn, this.vm.undefined, host, tools);
+    preludeFn.dispose();
+    host.dispose();
+    tools.dispose();
+    this.describe = this.vm.unwrapResult(described);
+    const result = this.vm.evalCode(start.source, "exec_main.mjs", { type: "module" });
+    if (result.error) {
+      this.failWith(result.error);
+    } else {
+      this.main = result.value;
+    }
+  }
+
+  /** Runs guest code, accounts its CPU time, drains the job queue, then checks for the end. */
+  private enter(run: () => void): void {
+    if (this.finished) return;
+    this.sliceStart = performance.now();
+    this.running = true;
+    try {
+      run();
+      if (!this.ending) this.drainJobs();
+    } catch (error) {
+      // A host-side failure while running guest code (e.g. the engine ran out of memory).
+      if (!this.ending) this.end({ kind: "failed", errorText: `exec runtime error: ${String(error)}` });
+    } finally {
+      this.running = false;
+      this.cpuUsedMs += performance.now() - this.sliceStart;
+    }
+    this.checkSettled();
+  }
+
+  private drainJobs(): void {
+    for (;;) {
+      const result = this.runtime.executePendingJobs(-1);
+      if (result.error) {
+        this.failWith(result.error);
+        return;
+      }
+      const ran = result.value;
+      if (ran === 0 || this.ending) return;
+    }
+  }
+
+  private checkSettled(): void {
+    if (this.finished) return;
+    if (this.ending) {
+      this.finish(this.ending);
+      return;
+    }
+    if (!this.main) return;
+    const state = this.vm.getPromiseState(this.main);
+    if (state.type === "pending") return;
+    if (state.type === "fulfilled") {
+      if (state.value !== this.main) state.value.dispose();
+      this.finish(undefined);
+    } else {
+      this.failWith(state.error);
+      this.finish(this.ending);
+    }
+  }
+
+  /** Records a guest exception as the cell's failure (unless it already ended), disposing it. */
+  private failWith(error: QuickJSHandle): void {
+    if (!this.ending) this.end({ kind: "failed", errorText: this.errorText(error) });
+    error.dispose();
+  }
+
+  private errorText(error: QuickJSHandle): string {
+    if (!this.describe) return String(this.vm.dump(error));
+    const described = this.vm.callFunction(this.describe, this.vm.undefined, error);
+    if (described.error) {
+      described.error.dispose();
+      return "uncaught exception";
+    }
+    const text = this.vm.getString(described.value);
+    described.value.dispose();
+    return text;
+  }
+
+  private end(ending: Ending): void {
+    if (!this.ending) this.ending = ending;
+  }
+
+  private shouldInterrupt(): boolean {
+    this.pollControl();
+    if (this.ending) return true;
+    if (performance.now() - this.sliceStart + this.cpuUsedMs > this.limits.cpuTimeMs) {
+      this.end({ kind: "failed", errorText: LimitTexts.cpu(this.limits.cpuTimeMs) });
+      return true;
+    }
+    return false;
+  }
+
+  private finish(ending: Ending | undefined): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    const timerCount = this.timers.size;
+    try {
+      for (const { callback } of this.timers.values()) callback.dispose();
+      for (const deferred of this.calls.values()) deferred.dispose();
+      this.describe?.dispose();
+      this.main?.dispose();
+      this.vm.dispose();
+      this.runtime.dispose();
+    } catch (error) {
+      this.events.poisoned(`dispose failed: ${String(error)}`);
+    }
+    this.timers.clear();
+    this.calls.clear();
+    if (timerCount > 0) this.events.timersChanged(-timerCount);
+    const terminated = ending?.kind === "terminated";
+    this.events.done({
+      ...(ending?.kind === "failed" ? { errorText: ending.errorText } : {}),
+      terminated,
+      writes: terminated ? [] : [...this.writes],
+    });
+  }
+
+  private withString(text: string, use: (handle: QuickJSHandle) => void): void {
+    const handle = this.vm.newString(text);
+    use(handle);
+    handle.dispose();
+  }
+
+  // ---- host primitives handed to the prelude ----
+
+  private hostObject(): QuickJSHandle {
+    const vm = this.vm;
+    const host = vm.newObject();
+    const define = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => {
+      const handle = vm.newFunction(name, fn);
+      vm.setProp(host, name, handle);
+      handle.dispose();
+    };
+    const str = (handle: QuickJSHandle | undefined) => (handle ? vm.getString(handle) : "");
+    const returnError = (text: string | undefined) => (text === undefined ? undefined : vm.newString(text));
+
+    define("emitText", (text) => returnError(this.emit({ type: "text", text: str(text) })));
+    define("emitImage", (url, detail) =>
+      returnError(this.emit({ type: "image", imageUrl: str(url), detail: str(detail) as ImageDetail })),
+    );
+    define("notify", (text) => returnError(this.notify(str(text))));
+    define("store", (key, json) => returnError(this.store(str(key), str(json))));
+    define("load", (key) => {
+      const json = this.stored.get(str(key));
+      return json === undefined ? undefined : vm.newString(json);
+    });
+    define("yieldControl", () => {
+      if (!this.ending) this.events.yieldControl();
+      return undefined;
+    });
+    define("exit", () => {
+      this.end({ kind: "exited" });
+      return undefined;
+    });
+    define("callTool", (tool, input) => this.callTool(tool, input));
+    define("setTimeout", (callback, delay) => this.setTimer(callback, delay));
+    define("clearTimeout", (id) => {
+      if (id) this.clearTimer(vm.getNumber(id));
+      return undefined;
+    });
+    return host;
+  }
+
+  private emit(item: ContentItem): string | undefined {
+    if (this.ending) return undefined;
+    const size = item.type === "text" ? item.text.length : item.imageUrl.length;
+    if (size > this.limits.payloadBytes) return LimitTexts.payload(item.type, this.limits.payloadBytes);
+    this.events.item(item);
+    return undefined;
+  }
+
+  private notify(text: string): string | undefined {
+    if (this.ending) return undefined;
+    if (text.length > this.limits.notifyBytes) return LimitTexts.payload("notify", this.limits.notifyBytes);
+    this.events.notify(text);
+    return undefined;
+  }
+
+  private store(key: string, json: string): string | undefined {
+    if (json.length > this.limits.payloadBytes) return LimitTexts.payload("stored value", this.limits.payloadBytes);
+    this.stored.set(key, json);
+    this.writes.set(key, json);
+    return undefined;
+  }
+
+  private callTool(tool: QuickJSHandle | undefined, input: QuickJSHandle | undefined): QuickJSHandle {
+    const vm = this.vm;
+    const deferred = vm.newPromise();
+    const inputJson = input && vm.typeof(input) === "string" ? vm.getString(input) : undefined;
+    if (this.calls.size >= this.limits.pendingToolCalls) {
+      this.withString(LimitTexts.pendingToolCalls(this.limits.pendingToolCalls), deferred.reject);
+    } else if (inputJson !== undefined && inputJson.length > this.limits.payloadBytes) {
+      this.withString(LimitTexts.payload("tool input", this.limits.payloadBytes), deferred.reject);
+    } else if (!this.ending) {
+      const call = this.nextCall++;
+      this.calls.set(call, deferred);
+      this.events.toolCall(call, tool ? vm.getNumber(tool) : -1, inputJson);
+    }
+    return deferred.handle;
+  }
+
+  private setTimer(callback: QuickJSHandle | undefined, delay: QuickJSHandle | undefined): QuickJSHandle {
+    const vm = this.vm;
+    if (!callback) return vm.newString("setTimeout expects a function callback");
+    if (this.timers.size >= this.limits.timers) return vm.newString(LimitTexts.timers(this.limits.timers));
+    const id = this.nextTimer++;
+    const ms = delay ? vm.getNumber(delay) : 0;
+    const fn = callback.dup();
+    const timer = setTimeout(() => this.fireTimer(id), ms);
+    this.timers.set(id, { timer, callback: fn });
+    this.events.timersChanged(1);
+    return vm.newNumber(id);
+  }
+
+  private clearTimer(id: number): void {
+    const entry = this.timers.get(id);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    entry.callback.dispose();
+    this.timers.delete(id);
+    this.events.timersChanged(-1);
+  }
+
+  private fireTimer(id: number): void {
+    const entry = this.timers.get(id);
+    if (!entry) return;
+    this.timers.delete(id);
+    this.events.timersChanged(-1);
+    this.enter(() => {
+      const result = this.vm.callFunction(entry.callback, this.vm.undefined);
+      entry.callback.dispose();
+      if (result.error) this.failWith(result.error);
+      else result.value.dispose();
+    });
+  }
+}

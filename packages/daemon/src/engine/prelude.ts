@@ -1,0 +1,179 @@
+// The JavaScript that builds a cell's globals inside QuickJS. It runs before the cell,
+// captures every builtin it relies on (so a cell that tampers with JSON or prototypes cannot
+// bend the helpers), and receives the host primitives as an argument, never as a global.
+// Helper errors are thrown as plain strings with the spec's exact texts. It returns the
+// function the host uses to describe a thrown value.
+
+export const PRELUDE_SOURCE = String.raw`(function (host, toolsJson) {
+  "use strict";
+  const global = globalThis;
+  const apply = Reflect.apply;
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const toString = String;
+  const trim = String.prototype.trim;
+  const trimEnd = String.prototype.trimEnd;
+  const toLowerCase = String.prototype.toLowerCase;
+  const startsWith = String.prototype.startsWith;
+  const then = Promise.prototype.then;
+  const isArray = Array.isArray;
+  const freeze = Object.freeze;
+  const create = Object.create;
+  const defineProperty = Object.defineProperty;
+  const isFinite = Number.isFinite;
+  const toNumber = Number;
+
+  const IMAGE_EXPECTS = "image expects a non-empty image URL string, an object with image_url and optional detail, or a raw MCP image block";
+  const REMOTE_IMAGE = "Tool call failed: remote image URLs are not supported in tool outputs. Pass a base64 data URI instead";
+  const BAD_DETAIL = "image detail must be one of: auto, low, high, original";
+  const DETAILS = freeze(["auto", "low", "high", "original"]);
+  const EXIT = freeze({ exit: true });
+
+  function check(error) {
+    if (error !== undefined) throw error;
+  }
+
+  function renderText(value) {
+    const kind = typeof value;
+    if (value === undefined || value === null || kind === "boolean" || kind === "number" || kind === "bigint" || kind === "string") {
+      return toString(value);
+    }
+    const json = stringify(value);
+    return json === undefined ? toString(value) : json;
+  }
+
+  function text(value) {
+    check(host.emitText(renderText(value)));
+  }
+
+  function normalizeDetail(detail) {
+    if (detail === undefined || detail === null) return undefined;
+    if (typeof detail !== "string") throw BAD_DETAIL;
+    const lower = apply(toLowerCase, detail, []);
+    for (let i = 0; i < DETAILS.length; i++) if (DETAILS[i] === lower) return lower;
+    throw BAD_DETAIL;
+  }
+
+  function imageSource(value) {
+    if (typeof value === "string") return { url: value, detail: undefined };
+    if (value === null || typeof value !== "object" || isArray(value)) throw IMAGE_EXPECTS;
+    const url = value.image_url;
+    if (url !== undefined) {
+      if (typeof url !== "string") throw IMAGE_EXPECTS;
+      return { url, detail: normalizeDetail(value.detail) };
+    }
+    if (value.type !== "image" || typeof value.data !== "string" || value.data === "") throw IMAGE_EXPECTS;
+    const data = value.data;
+    let mime = value.mimeType;
+    if (typeof mime !== "string" || mime === "") mime = "application/octet-stream";
+    const meta = value._meta;
+    const embedded = meta !== null && typeof meta === "object" ? meta["codex/imageDetail"] : undefined;
+    let detail;
+    for (let i = 0; i < DETAILS.length; i++) if (DETAILS[i] === embedded) detail = embedded;
+    const isDataUrl = apply(startsWith, apply(toLowerCase, data, []), ["data:"]);
+    return { url: isDataUrl ? data : "data:" + mime + ";base64," + data, detail };
+  }
+
+  function image(value, detail) {
+    const source = imageSource(value);
+    const url = source.url;
+    if (url === "") throw IMAGE_EXPECTS;
+    const lower = apply(toLowerCase, url, []);
+    if (apply(startsWith, lower, ["http://"]) || apply(startsWith, lower, ["https://"])) throw REMOTE_IMAGE;
+    if (!apply(startsWith, lower, ["data:"])) throw IMAGE_EXPECTS;
+    const chosen = normalizeDetail(detail) ?? source.detail ?? "high";
+    check(host.emitImage(url, chosen));
+  }
+
+  function generatedImage(value) {
+    if (value === null || typeof value !== "object") throw IMAGE_EXPECTS;
+    const hint = value.output_hint;
+    if (hint !== undefined && typeof hint !== "string") throw "generatedImage output_hint must be a string when provided";
+    image({ image_url: value.image_url, detail: value.detail });
+    if (hint !== undefined) text(hint);
+  }
+
+  function notify(value) {
+    const message = renderText(value);
+    if (apply(trim, message, []) === "") throw "notify expects non-empty text";
+    check(host.notify(message));
+  }
+
+  function store(key, value) {
+    const name = toString(key);
+    const json = stringify(value);
+    if (json === undefined) throw "Unable to store " + stringify(name) + ". Only plain serializable objects can be stored.";
+    check(host.store(name, json));
+  }
+
+  function load(key) {
+    const json = host.load(toString(key));
+    return json === undefined ? undefined : parse(json);
+  }
+
+  function yield_control() {
+    host.yieldControl();
+  }
+
+  function exit() {
+    host.exit();
+    throw EXIT;
+  }
+
+  function setTimeout(callback, delay) {
+    if (typeof callback !== "function") throw "setTimeout expects a function callback";
+    let ms = toNumber(delay);
+    if (!isFinite(ms) || ms <= 0) ms = 0;
+    const id = host.setTimeout(callback, ms);
+    if (typeof id !== "number") throw id;
+    return id;
+  }
+
+  function clearTimeout(id) {
+    host.clearTimeout(toNumber(id));
+  }
+
+  const toolList = parse(toolsJson);
+  const tools = create(null);
+  const allTools = [];
+  for (let i = 0; i < toolList.length; i++) {
+    const index = i;
+    const name = toolList[i].jsName;
+    if (name in tools) continue; // two tools with the same JS name: the first one wins
+    const call = function (arg) {
+      const input = arguments.length === 0 ? undefined : stringify(arg);
+      return apply(then, host.callTool(index, input), [parse]);
+    };
+    defineProperty(call, "name", { value: name });
+    defineProperty(tools, name, { value: call, enumerable: true });
+    allTools[allTools.length] = freeze({ name, description: toolList[i].description });
+  }
+
+  const globals = {
+    tools: freeze(tools),
+    ALL_TOOLS: freeze(allTools),
+    text, image, generatedImage, notify, store, load, yield_control, exit, setTimeout, clearTimeout,
+  };
+  for (const name in globals) {
+    defineProperty(global, name, { value: globals[name], writable: false, enumerable: false, configurable: false });
+  }
+  for (const name of ["console", "WebAssembly", "Atomics", "SharedArrayBuffer", "require", "process", "setInterval", "clearInterval"]) {
+    delete global[name];
+  }
+
+  // The host turns a thrown value into the cell's errorText with this. QuickJS stacks lack
+  // V8's "Name: message" first line, so it is added back.
+  return function describeError(error) {
+    try {
+      if (error !== null && typeof error === "object" && typeof error.stack === "string") {
+        const head = toString(error);
+        const stack = apply(trimEnd, error.stack, []);
+        if (stack === "") return head;
+        return apply(startsWith, stack, [head]) ? stack : head + "\n" + stack;
+      }
+      return toString(error);
+    } catch (failure) {
+      return "uncaught exception";
+    }
+  };
+})`;

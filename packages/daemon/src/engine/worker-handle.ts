@@ -1,0 +1,129 @@
+// The main thread's handle on one engine worker: starts cells in it, routes its events to
+// each cell's sink, and turns a worker that died into a failure of the cells it hosted.
+import { MessageChannel, Worker } from "node:worker_threads";
+import { Messages } from "@codemode/protocol";
+import type { ContentItem } from "@codemode/protocol";
+import { type FromWorker, Shared, type StartCell, type ToWorker } from "./worker-protocol.js";
+
+export interface CellSink {
+  onItem(item: ContentItem): void;
+  onToolCall(call: number, tool: number, input: string | undefined): void;
+  onNotify(text: string): void;
+  onYield(): void;
+  onDone(result: { errorText?: string; terminated: boolean; writes: [string, string][] }): void;
+}
+
+const WORKER_URL = new URL("./engine-worker.js", import.meta.url);
+
+export class WorkerHandle {
+  private readonly worker: Worker;
+  private readonly port;
+  private readonly flags: Int32Array;
+  private readonly sinks = new Map<number, CellSink>();
+  private nextCell = 1;
+  private alive = true;
+  /** A retired worker takes no new cells; set when its engine may be corrupted. */
+  retired = false;
+  sessions = 0;
+
+  constructor(private readonly onGone: (handle: WorkerHandle) => void) {
+    const shared = new SharedArrayBuffer(Shared.length * Int32Array.BYTES_PER_ELEMENT);
+    this.flags = new Int32Array(shared);
+    const channel = new MessageChannel();
+    this.port = channel.port1;
+    this.worker = new Worker(WORKER_URL, {
+      workerData: { shared, port: channel.port2 },
+      transferList: [channel.port2],
+      // Anything the engine prints goes to stderr: stdout carries protocol only.
+      stdout: true,
+      stderr: true,
+    });
+    this.worker.stdout.pipe(process.stderr);
+    this.worker.stderr.pipe(process.stderr);
+    this.worker.on("message", (message: FromWorker) => this.dispatch(message));
+    this.worker.on("error", () => this.gone());
+    this.worker.on("exit", () => this.gone());
+    this.worker.unref();
+    this.port.unref();
+  }
+
+  get cells(): number {
+    return this.sinks.size;
+  }
+
+  get timers(): number {
+    return Atomics.load(this.flags, Shared.timers);
+  }
+
+  get usable(): boolean {
+    return this.alive && !this.retired;
+  }
+
+  /** Starts a cell in this worker; returns the key that names it in later calls. */
+  start(init: Omit<StartCell, "type" | "cell">, sink: CellSink): number {
+    const cell = this.nextCell++;
+    this.sinks.set(cell, sink);
+    this.send({ type: "start", cell, ...init });
+    return cell;
+  }
+
+  settle(cell: number, call: number, result: { json: string } | { error: string }): void {
+    if (!this.sinks.has(cell)) return;
+    this.send("json" in result ? { type: "toolResult", cell, call, json: result.json } : { type: "toolError", cell, call, error: result.error });
+  }
+
+  /** Stops a cell (terminated, or failed with `errorText`), even one spinning in JS. */
+  stop(cell: number, errorText?: string): void {
+    if (!this.sinks.has(cell)) return;
+    this.send(errorText === undefined ? { type: "stop", cell } : { type: "stop", cell, errorText });
+    Atomics.add(this.flags, Shared.control, 1);
+  }
+
+  async close(): Promise<void> {
+    this.retired = true;
+    await this.worker.terminate();
+  }
+
+  private send(message: ToWorker): void {
+    if (this.alive) this.port.postMessage(message);
+  }
+
+  private dispatch(message: FromWorker): void {
+    if (message.type === "poisoned") {
+      this.retired = true;
+      if (this.sinks.size === 0) void this.close();
+      return;
+    }
+    const sink = this.sinks.get(message.cell);
+    if (!sink) return;
+    switch (message.type) {
+      case "item":
+        sink.onItem(message.item);
+        return;
+      case "toolCall":
+        sink.onToolCall(message.call, message.tool, message.input);
+        return;
+      case "notify":
+        sink.onNotify(message.text);
+        return;
+      case "yield":
+        sink.onYield();
+        return;
+      case "done":
+        this.sinks.delete(message.cell);
+        sink.onDone(message);
+        if (this.retired && this.sinks.size === 0) void this.close();
+        return;
+    }
+  }
+
+  /** The worker exited or crashed: every cell it hosted ends as the engine ending. */
+  private gone(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    const sinks = [...this.sinks.values()];
+    this.sinks.clear();
+    for (const sink of sinks) sink.onDone({ errorText: Messages.runtimeEnded, terminated: false, writes: [] });
+    this.onGone(this);
+  }
+}

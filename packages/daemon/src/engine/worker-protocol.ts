@@ -1,0 +1,59 @@
+// Messages between the daemon's main thread and an engine worker. Internal to the daemon.
+import type { MessagePort } from "node:worker_threads";
+import type { CellLimits, ContentItem } from "@codemode/protocol";
+
+/** A tool as the guest sees it: its sanitised JS name and description. */
+export interface GuestTool {
+  jsName: string;
+  description: string;
+}
+
+export interface StartCell {
+  type: "start";
+  cell: number;
+  source: string;
+  tools: GuestTool[];
+  /** The session's committed stored values, as JSON texts. */
+  stored: [string, string][];
+  limits: CellLimits;
+}
+
+export type ToWorker =
+  | StartCell
+  | { type: "toolResult"; cell: number; call: number; json: string }
+  | { type: "toolError"; cell: number; call: number; error: string }
+  /** Ends a cell: terminated, or failed with `errorText` when the main thread enforces a limit. */
+  | { type: "stop"; cell: number; errorText?: string };
+
+export type FromWorker =
+  | { type: "item"; cell: number; item: ContentItem }
+  | { type: "toolCall"; cell: number; call: number; tool: number; input?: string }
+  | { type: "notify"; cell: number; text: string }
+  | { type: "yield"; cell: number }
+  | {
+      type: "done";
+      cell: number;
+      /** Set when the cell failed; absent on success (including `exit()`). */
+      errorText?: string;
+      /** True when the cell ended because it was terminated. */
+      terminated: boolean;
+      /** Stored-value writes of the cell, as JSON texts (empty when terminated). */
+      writes: [string, string][];
+    }
+  /** The QuickJS module failed in a way that may have corrupted it; retire the worker. */
+  | { type: "poisoned"; reason: string };
+
+/** Slots of the Int32Array shared between the main thread and a worker. */
+export const Shared = {
+  /** Bumped by the main thread after posting a stop, so a busy interrupt handler looks. */
+  control: 0,
+  /** Timers alive in the worker (written by the worker). */
+  timers: 1,
+  /** Length of the shared array. */
+  length: 2,
+} as const;
+
+export interface WorkerInit {
+  shared: SharedArrayBuffer;
+  port: MessagePort;
+}

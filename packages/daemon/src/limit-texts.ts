@@ -1,0 +1,17 @@
+// The errorText of every limit, naming the limit and its value.
+
+const size = (bytes: number) =>
+  bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MiB`
+    : bytes >= 1024 && bytes % 1024 === 0
+      ? `${bytes / 1024} KiB`
+      : `${bytes} bytes`;
+
+export const LimitTexts = {
+  cpu: (ms: number) => `exec cell exceeded its CPU time limit (cpuTimeMs: ${ms})`,
+  heap: (bytes: number) => `exec cell exceeded its memory limit (heapBytes: ${size(bytes)})`,
+  payload: (what: string, bytes: number) => `${what} exceeds the payload size limit (${size(bytes)})`,
+  output: (bytes: number) => `exec cell exceeded its undelivered output limit (outputBytes: ${size(bytes)})`,
+  timers: (count: number) => `exec cell exceeded its live timer limit (timers: ${count})`,
+  pendingToolCalls: (count: number) => `exec cell exceeded its pending tool call limit (pendingToolCalls: ${count})`,
+} as const;

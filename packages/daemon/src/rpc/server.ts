@@ -1,0 +1,164 @@
+// The JSON-RPC adapter: LSP lifecycle, params validation, routing of every SPEC §5 method to
+// the Daemon, and the reverse requests and notifications a cell needs. Thin by design.
+import {
+  CellClosed,
+  CellExecute,
+  CellNotify,
+  CellStarted,
+  CellTerminate,
+  CellWait,
+  DaemonStatsRequest,
+  DEFAULT_DAEMON_LIMITS,
+  ErrorCode,
+  Initialize,
+  type InitializeResult,
+  PROTOCOL_VERSION,
+  type ParamsOf,
+  protocolMajor,
+  type RequestMethod,
+  type ResultOf,
+  SessionOpen,
+  SessionShutdown,
+  SessionStored,
+  SessionStoredValues,
+  Shutdown,
+  ToolInvoke,
+} from "@codemode/protocol";
+import {
+  CancellationTokenSource,
+  type CancellationToken,
+  type MessageConnection,
+  ResponseError,
+} from "vscode-jsonrpc/node";
+import type { CellHost } from "../cell.js";
+import { Daemon } from "../daemon.js";
+import { DaemonError } from "../daemon-error.js";
+import type { Logger } from "../logger.js";
+import type { SessionEvents } from "../session.js";
+import { VERSION } from "../version.js";
+import { parseParams } from "./validate.js";
+
+export interface ServerOptions {
+  connection: MessageConnection;
+  logger: Logger;
+  framing: "content-length" | "ndjson";
+  maxWorkers: number;
+  /** Called when the daemon should exit, with LSP's exit code. */
+  exit(code: number): void;
+}
+
+type Lifecycle = "uninitialized" | "running" | "shutdown";
+type Handler = (params: unknown, signal: AbortSignal) => unknown;
+
+export function startServer(options: ServerOptions): Daemon {
+  const { connection, logger } = options;
+  let lifecycle: Lifecycle = "uninitialized";
+
+  const host: CellHost = {
+    invokeTool: (params, signal) => reverseRequest(ToolInvoke, params, signal),
+    notify: async (params, signal) => {
+      await reverseRequest(CellNotify, params, signal);
+    },
+  };
+  const events: SessionEvents = {
+    cellStarted: (sessionId, cellId, toolCallId) =>
+      void connection.sendNotification(CellStarted.method, { sessionId, cellId, toolCallId }),
+    // After the answer that closed the cell: responses are written in order, from setImmediate.
+    cellClosed: (sessionId, cellId) =>
+      setImmediate(() => void connection.sendNotification(CellClosed.method, { sessionId, cellId })),
+    stored: (sessionId, cellId, values) =>
+      void connection.sendNotification(SessionStored.method, { sessionId, cellId, values }),
+  };
+  const daemon = new Daemon({ host, events, limits: DEFAULT_DAEMON_LIMITS, maxWorkers: options.maxWorkers });
+
+  async function reverseRequest<M extends RequestMethod>(
+    method: M,
+    params: ParamsOf<M>,
+    signal: AbortSignal,
+  ): Promise<ResultOf<M>> {
+    const source = new CancellationTokenSource();
+    const cancel = () => source.cancel();
+    signal.addEventListener("abort", cancel, { once: true });
+    try {
+      return (await connection.sendRequest(method.method, params, source.token)) as ResultOf<M>;
+    } finally {
+      signal.removeEventListener("abort", cancel);
+      source.dispose();
+    }
+  }
+
+  const routes = new Map<string, Handler>();
+  function route<M extends RequestMethod>(
+    method: M,
+    handler: (params: ParamsOf<M>, signal: AbortSignal) => ResultOf<M> | Promise<ResultOf<M>>,
+  ): void {
+    routes.set(method.method, (params, signal) => handler(parseParams(method.params, params) as ParamsOf<M>, signal));
+  }
+
+  route(Initialize, (params): InitializeResult => {
+    if (lifecycle !== "uninitialized") throw new ResponseError(ErrorCode.InvalidRequest, "already initialized");
+    if (protocolMajor(params.protocolVersion) !== protocolMajor(PROTOCOL_VERSION)) {
+      throw new ResponseError(
+        ErrorCode.UnsupportedProtocolVersion,
+        `unsupported protocol version ${params.protocolVersion}; this daemon speaks ${PROTOCOL_VERSION}`,
+      );
+    }
+    lifecycle = "running";
+    logger.log("info", "initialized", { client: params.clientInfo });
+    return {
+      protocolVersion: PROTOCOL_VERSION,
+      serverInfo: { name: "codemode-daemon", version: VERSION },
+      capabilities: { framings: ["content-length", "ndjson"], storedValueNotifications: true },
+      limits: daemon.limits,
+    };
+  });
+  route(Shutdown, async () => {
+    lifecycle = "shutdown";
+    await daemon.shutdown();
+    return null;
+  });
+  route(SessionOpen, (params) => daemon.openSession(params));
+  route(SessionShutdown, async (params) => {
+    await daemon.shutdownSession(params.sessionId);
+    return null;
+  });
+  route(SessionStoredValues, (params) => ({ values: daemon.session(params.sessionId).storedValues() }));
+  route(CellExecute, (params, signal) => daemon.session(params.sessionId).execute(params, signal));
+  route(CellWait, (params, signal) => daemon.session(params.sessionId).wait(params.cellId, params.yieldTimeMs, signal));
+  route(CellTerminate, (params) => daemon.session(params.sessionId).terminate(params.cellId));
+  route(DaemonStatsRequest, () => daemon.stats());
+
+  connection.onRequest(async (method: string, params: unknown, token: CancellationToken) => {
+    const handler = routes.get(method);
+    if (!handler) throw new ResponseError(ErrorCode.MethodNotFound, `unknown method ${method}`);
+    if (lifecycle === "uninitialized" && method !== Initialize.method) {
+      throw new ResponseError(ErrorCode.ServerNotInitialized, "the daemon has not been initialized");
+    }
+    if (lifecycle === "shutdown" && method !== Shutdown.method) {
+      throw new ResponseError(ErrorCode.InvalidRequest, "the daemon is shutting down");
+    }
+    const controller = new AbortController();
+    const subscription = token.onCancellationRequested(() => controller.abort());
+    try {
+      return await handler(params, controller.signal);
+    } catch (error) {
+      throw toResponseError(error, logger, method);
+    } finally {
+      subscription.dispose();
+    }
+  });
+
+  connection.onNotification((method: string) => {
+    if (method === "exit") options.exit(lifecycle === "shutdown" ? 0 : 1);
+  });
+  connection.onClose(() => options.exit(lifecycle === "shutdown" ? 0 : 1));
+  connection.listen();
+  return daemon;
+}
+
+function toResponseError(error: unknown, logger: Logger, method: string): ResponseError<unknown> {
+  if (error instanceof ResponseError) return error;
+  if (error instanceof DaemonError) return new ResponseError(error.code, error.message);
+  logger.log("error", "request failed", { method, error: String(error) });
+  return new ResponseError(ErrorCode.InternalError, `internal error: ${String(error)}`);
+}

@@ -1,0 +1,124 @@
+// A session: its cells, its committed stored values, and its shutdown. Plain values in and out.
+import {
+  type CellExecuteParams,
+  type CellLimits,
+  type CellOutcome,
+  DEFAULT_YIELD_TIME_MS,
+  type JsonObject,
+  type JsonValue,
+} from "@codemode/protocol";
+import { Cell, type CellHost, type CellOwner, missingOutcome } from "./cell.js";
+import { Errors } from "./daemon-error.js";
+import type { WorkerHandle } from "./engine/worker-handle.js";
+
+/** What a session reports to the outside (the RPC layer turns these into notifications). */
+export interface SessionEvents {
+  cellStarted(sessionId: string, cellId: string, toolCallId: string): void;
+  cellClosed(sessionId: string, cellId: string): void;
+  stored(sessionId: string, cellId: string, values: JsonObject): void;
+}
+
+/** Daemon-wide resources a session draws on. */
+export interface SessionContext {
+  readonly host: CellHost;
+  readonly events: SessionEvents;
+  readonly counters: { pending: number; cells: number };
+  /** Throws when the daemon cannot take one more cell. */
+  admitCell(): void;
+  engineFor(sessionId: string): WorkerHandle;
+}
+
+export class Session {
+  private readonly cells = new Map<string, Cell>();
+  /** Committed values as JSON texts, so a cell's snapshot costs no re-serialisation. */
+  private readonly stored: Map<string, string>;
+  private nextCellId = 1;
+  private shuttingDown = false;
+  private readonly owner: CellOwner;
+
+  constructor(
+    readonly id: string,
+    storedValues: JsonObject,
+    private readonly limits: CellLimits,
+    private readonly context: SessionContext,
+  ) {
+    this.stored = new Map(Object.entries(storedValues).map(([key, value]) => [key, JSON.stringify(value)]));
+    this.owner = {
+      sessionId: id,
+      host: context.host,
+      counters: context.counters,
+      commit: (cellId, writes) => this.commit(cellId, writes),
+      closed: (cell) => this.cellClosed(cell),
+    };
+  }
+
+  get liveCells(): number {
+    return this.cells.size;
+  }
+
+  /** Admits a cell (synchronously, so a racing shutdown sees it) and returns its first observation. */
+  execute(params: CellExecuteParams, signal?: AbortSignal): Promise<CellOutcome> {
+    if (this.shuttingDown) throw Errors.shuttingDown();
+    const cellId = params.cellId ?? this.allocateCellId();
+    if (this.cells.has(cellId)) throw Errors.duplicateCell(cellId);
+    this.context.admitCell();
+    this.context.events.cellStarted(this.id, cellId, params.toolCallId);
+    const cell = new Cell(this.owner, this.context.engineFor(this.id), {
+      cellId,
+      toolCallId: params.toolCallId,
+      source: params.source,
+      tools: params.enabledTools,
+      stored: [...this.stored],
+      limits: this.limits,
+    });
+    this.cells.set(cellId, cell);
+    this.context.counters.cells++;
+    return cell.observe(params.yieldTimeMs ?? DEFAULT_YIELD_TIME_MS, signal);
+  }
+
+  wait(cellId: string, yieldTimeMs: number | undefined, signal?: AbortSignal): Promise<CellOutcome> {
+    const cell = this.cells.get(cellId);
+    if (!cell) return Promise.resolve(missingOutcome(cellId));
+    return cell.observe(yieldTimeMs ?? DEFAULT_YIELD_TIME_MS, signal);
+  }
+
+  terminate(cellId: string): Promise<CellOutcome> {
+    const cell = this.cells.get(cellId);
+    if (!cell) return Promise.resolve(missingOutcome(cellId));
+    return cell.terminate();
+  }
+
+  storedValues(): JsonObject {
+    const values: JsonObject = {};
+    for (const [key, json] of this.stored) values[key] = JSON.parse(json) as JsonValue;
+    return values;
+  }
+
+  /** Refuses new cells, stops every live one, and resolves once none is left. */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await Promise.all([...this.cells.values()].map((cell) => cell.stop()));
+  }
+
+  private allocateCellId(): string {
+    while (this.cells.has(String(this.nextCellId))) this.nextCellId++;
+    return String(this.nextCellId++);
+  }
+
+  private commit(cellId: string, writes: [string, string][]): void {
+    if (writes.length === 0) return;
+    const values: JsonObject = {};
+    for (const [key, json] of writes) {
+      this.stored.set(key, json);
+      values[key] = JSON.parse(json) as JsonValue;
+    }
+    this.context.events.stored(this.id, cellId, values);
+  }
+
+  private cellClosed(cell: Cell): void {
+    if (this.cells.get(cell.id) !== cell) return;
+    this.cells.delete(cell.id);
+    this.context.counters.cells--;
+    this.context.events.cellClosed(this.id, cell.id);
+  }
+}

@@ -1,0 +1,34 @@
+// Error codes of the protocol and the exact user-facing texts of the spec.
+
+/** JSON-RPC and LSP codes, plus one stable code per domain error. */
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  ServerNotInitialized: -32002,
+  RequestCancelled: -32800,
+  UnknownSession: -32010,
+  ShuttingDown: -32011,
+  DuplicateCell: -32012,
+  BusyObserver: -32013,
+  AlreadyTerminating: -32014,
+  LimitExceeded: -32015,
+  DuplicateSession: -32016,
+  UnsupportedProtocolVersion: -32017,
+  /** A reverse request (`tool/invoke`) failed on the host; the message is the JS rejection text. */
+  ToolFailed: -32020,
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const Messages = {
+  shuttingDown: "code mode session is shutting down",
+  runtimeEnded: "exec runtime ended unexpectedly",
+  duplicateCell: (cellId: string) => `exec cell ${cellId} already exists`,
+  missingCell: (cellId: string) => `exec cell ${cellId} not found`,
+  busyObserver: (cellId: string) => `exec cell ${cellId} already has an active observer`,
+  alreadyTerminating: (cellId: string) => `exec cell ${cellId} is already terminating`,
+  unknownSession: (sessionId: string) => `unknown session ${sessionId}`,
+  duplicateSession: (sessionId: string) => `session ${sessionId} already exists`,
+} as const;

@@ -1,0 +1,7 @@
+export * from "./content.js";
+export * from "./errors.js";
+export * from "./json.js";
+export * from "./limits.js";
+export * from "./messages.js";
+export * from "./methods.js";
+export * from "./version.js";

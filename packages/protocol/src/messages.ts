@@ -1,0 +1,162 @@
+// Params and results of every protocol message, as zod schemas.
+// Objects strip unknown fields so that older peers tolerate newer optional fields.
+import { z } from "zod";
+import { ContentItem } from "./content.js";
+import { JsonObject, JsonValue } from "./json.js";
+import { CellLimits, CellLimitsOverride, DaemonLimits } from "./limits.js";
+
+const Id = z.string().min(1).max(256);
+const SessionId = Id;
+/** Cell ids are chosen by the daemon ("1", "2", …) or by the client. */
+export const CellId = Id;
+export type CellId = z.infer<typeof CellId>;
+const YieldTimeMs = z.number().int().nonnegative().max(2_147_483_647);
+
+// ---- lifecycle ----
+
+export const InitializeParams = z.object({
+  protocolVersion: z.string(),
+  clientInfo: z.object({ name: z.string(), version: z.string().optional() }).optional(),
+});
+export type InitializeParams = z.infer<typeof InitializeParams>;
+
+export const ServerCapabilities = z.object({
+  framings: z.array(z.enum(["content-length", "ndjson"])),
+  storedValueNotifications: z.boolean(),
+});
+export type ServerCapabilities = z.infer<typeof ServerCapabilities>;
+
+export const InitializeResult = z.object({
+  protocolVersion: z.string(),
+  serverInfo: z.object({ name: z.string(), version: z.string() }),
+  capabilities: ServerCapabilities,
+  limits: z.object({ cell: CellLimits, daemon: DaemonLimits }),
+});
+export type InitializeResult = z.infer<typeof InitializeResult>;
+
+export const EmptyParams = z.union([z.object({}), z.null(), z.undefined()]);
+export type EmptyParams = z.infer<typeof EmptyParams>;
+
+// ---- sessions ----
+
+export const SessionOpenParams = z.object({
+  sessionId: SessionId.optional(),
+  storedValues: JsonObject.optional(),
+  limits: CellLimitsOverride.optional(),
+});
+export type SessionOpenParams = z.infer<typeof SessionOpenParams>;
+
+export const SessionOpenResult = z.object({ sessionId: SessionId });
+export type SessionOpenResult = z.infer<typeof SessionOpenResult>;
+
+export const SessionRef = z.object({ sessionId: SessionId });
+export type SessionRef = z.infer<typeof SessionRef>;
+
+export const StoredValuesResult = z.object({ values: JsonObject });
+export type StoredValuesResult = z.infer<typeof StoredValuesResult>;
+
+// ---- tools ----
+
+export const ToolName = z.object({ name: z.string(), namespace: z.string().optional() });
+export type ToolName = z.infer<typeof ToolName>;
+
+export const ToolKind = z.enum(["function", "freeform"]);
+export type ToolKind = z.infer<typeof ToolKind>;
+
+export const ToolDefinition = z.object({
+  /** Flat name, e.g. `mcp__server__tool`; the cell sees it sanitised as `tools.<name>`. */
+  name: z.string(),
+  /** The name the host knows the tool by; defaults to `{ name }`. */
+  toolName: ToolName.optional(),
+  description: z.string().default(""),
+  kind: ToolKind.default("function"),
+  inputSchema: JsonValue.optional(),
+  outputSchema: JsonValue.optional(),
+});
+export type ToolDefinition = z.infer<typeof ToolDefinition>;
+export type ToolDefinitionInput = z.input<typeof ToolDefinition>;
+
+// ---- cells ----
+
+export const CellExecuteParams = z.object({
+  sessionId: SessionId,
+  cellId: CellId.optional(),
+  toolCallId: z.string(),
+  source: z.string(),
+  enabledTools: z.array(ToolDefinition).default([]),
+  yieldTimeMs: YieldTimeMs.optional(),
+});
+export type CellExecuteParams = z.infer<typeof CellExecuteParams>;
+
+export const CellWaitParams = z.object({
+  sessionId: SessionId,
+  cellId: CellId,
+  yieldTimeMs: YieldTimeMs.optional(),
+});
+export type CellWaitParams = z.infer<typeof CellWaitParams>;
+
+export const CellRef = z.object({ sessionId: SessionId, cellId: CellId });
+export type CellRef = z.infer<typeof CellRef>;
+
+export const CellStatus = z.enum(["yielded", "completed", "terminated", "missing"]);
+export type CellStatus = z.infer<typeof CellStatus>;
+
+/** What an observer of a cell gets: the `WaitOutcome` of the session contract. */
+export const CellOutcome = z.object({
+  status: CellStatus,
+  cellId: CellId,
+  items: z.array(ContentItem),
+  errorText: z.string().optional(),
+});
+export type CellOutcome = z.infer<typeof CellOutcome>;
+
+export const CellStartedParams = z.object({
+  sessionId: SessionId,
+  cellId: CellId,
+  toolCallId: z.string(),
+});
+export type CellStartedParams = z.infer<typeof CellStartedParams>;
+
+export const SessionStoredParams = z.object({
+  sessionId: SessionId,
+  cellId: CellId,
+  values: JsonObject,
+});
+export type SessionStoredParams = z.infer<typeof SessionStoredParams>;
+
+// ---- reverse requests (daemon → host) ----
+
+export const ToolInvokeParams = z.object({
+  sessionId: SessionId,
+  cellId: CellId,
+  callId: z.string(),
+  tool: ToolName,
+  kind: ToolKind,
+  input: JsonValue.optional(),
+});
+export type ToolInvokeParams = z.infer<typeof ToolInvokeParams>;
+
+export const CellNotifyParams = z.object({
+  sessionId: SessionId,
+  cellId: CellId,
+  callId: z.string(),
+  text: z.string(),
+});
+export type CellNotifyParams = z.infer<typeof CellNotifyParams>;
+
+// ---- operations ----
+
+export const DaemonStats = z.object({
+  sessions: z.number().int(),
+  cells: z.number().int(),
+  pendingReverseRequests: z.number().int(),
+  timers: z.number().int(),
+  workers: z.number().int(),
+  memory: z.object({
+    rss: z.number(),
+    heapUsed: z.number(),
+    external: z.number(),
+    arrayBuffers: z.number(),
+  }),
+});
+export type DaemonStats = z.infer<typeof DaemonStats>;
