@@ -159,7 +159,8 @@ export class Cell implements CellSink {
     if (this.observer && performance.now() >= this.observer.deadline) this.yieldNow();
     this.items.push(item);
     this.itemBytes += item.type === "text" ? item.text.length : item.imageUrl.length;
-    if (this.itemBytes > this.limits.outputBytes) this.engine.stop(this.key, LimitTexts.output(this.limits.outputBytes));
+    if (this.itemBytes > this.limits.outputBytes)
+      this.engine.stop(this.key, LimitTexts.output(this.limits.outputBytes));
   }
 
   onYield(): void {

@@ -2,9 +2,9 @@
 import { randomUUID } from "node:crypto";
 import {
   type CellLimits,
-  DEFAULT_CELL_LIMITS,
   type DaemonLimits,
   type DaemonStats,
+  DEFAULT_CELL_LIMITS,
   type SessionOpenParams,
   withOverrides,
 } from "@codemode/protocol";

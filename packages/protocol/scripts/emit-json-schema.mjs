@@ -20,7 +20,8 @@ const document = {
       m.method,
       {
         kind: m.kind,
-        direction: protocol.HostRequests.includes(m) || protocol.HostNotifications.includes(m) ? "daemon→host" : "host→daemon",
+        direction:
+          protocol.HostRequests.includes(m) || protocol.HostNotifications.includes(m) ? "daemon→host" : "host→daemon",
         params: toSchema(m.params),
         ...(m.kind === "request" ? { result: toSchema(m.result) } : {}),
       },

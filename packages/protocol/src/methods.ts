@@ -82,3 +82,5 @@ export const HostNotifications = [CellStarted, CellClosed, SessionStored] as con
 
 export type ParamsOf<M extends RequestMethod | NotificationMethod> = z.infer<M["params"]>;
 export type ResultOf<M extends RequestMethod> = z.infer<M["result"]>;
+/** Params as a sender may write them (fields with defaults may be left out). */
+export type ParamsInputOf<M extends RequestMethod | NotificationMethod> = z.input<M["params"]>;

@@ -34,7 +34,9 @@ function eventsFor(cell: number): CellEvents {
   return {
     item: (item) => post({ type: "item", cell, item }),
     toolCall: (call, tool, input) =>
-      post(input === undefined ? { type: "toolCall", cell, call, tool } : { type: "toolCall", cell, call, tool, input }),
+      post(
+        input === undefined ? { type: "toolCall", cell, call, tool } : { type: "toolCall", cell, call, tool, input },
+      ),
     notify: (text) => post({ type: "notify", cell, text }),
     yieldControl: () => post({ type: "yield", cell }),
     timersChanged: (delta) => Atomics.add(flags, Shared.timers, delta),

@@ -56,9 +56,12 @@ export class GuestCell {
     this.runtime.setMemoryLimit(this.limits.heapBytes);
     this.runtime.setMaxStackSize(this.limits.stackBytes);
     this.runtime.setInterruptHandler(() => this.shouldInterrupt());
-    // Every import fails with the spec's plain-string error, naming the specifier as written.
+    // Every import fails with the spec's error, thrown as a plain string (a thrown handle is
+    // passed to the guest as is) and naming the specifier as written.
     this.runtime.setModuleLoader(
-      (name) => `throw ${JSON.stringify(`Unsupported import in exec: ${name}`)};`,
+      (name, context) => {
+        throw context.newString(`Unsupported import in exec: ${name}`);
+      },
       (_base, name) => name,
     );
     this.vm = this.runtime.newContext();

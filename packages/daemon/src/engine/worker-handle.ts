@@ -1,8 +1,8 @@
 // The main thread's handle on one engine worker: starts cells in it, routes its events to
 // each cell's sink, and turns a worker that died into a failure of the cells it hosted.
 import { MessageChannel, Worker } from "node:worker_threads";
-import { Messages } from "@codemode/protocol";
 import type { ContentItem } from "@codemode/protocol";
+import { Messages } from "@codemode/protocol";
 import { type FromWorker, Shared, type StartCell, type ToWorker } from "./worker-protocol.js";
 
 export interface CellSink {
@@ -69,7 +69,11 @@ export class WorkerHandle {
 
   settle(cell: number, call: number, result: { json: string } | { error: string }): void {
     if (!this.sinks.has(cell)) return;
-    this.send("json" in result ? { type: "toolResult", cell, call, json: result.json } : { type: "toolError", cell, call, error: result.error });
+    this.send(
+      "json" in result
+        ? { type: "toolResult", cell, call, json: result.json }
+        : { type: "toolError", cell, call, error: result.error },
+    );
   }
 
   /** Stops a cell (terminated, or failed with `errorText`), even one spinning in JS. */

@@ -12,8 +12,8 @@ import {
   ErrorCode,
   Initialize,
   type InitializeResult,
-  PROTOCOL_VERSION,
   type ParamsOf,
+  PROTOCOL_VERSION,
   protocolMajor,
   type RequestMethod,
   type ResultOf,
@@ -25,8 +25,8 @@ import {
   ToolInvoke,
 } from "@codemode/protocol";
 import {
-  CancellationTokenSource,
   type CancellationToken,
+  CancellationTokenSource,
   type MessageConnection,
   ResponseError,
 } from "vscode-jsonrpc/node";

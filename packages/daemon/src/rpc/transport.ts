@@ -10,7 +10,11 @@ import { NdjsonMessageReader, NdjsonMessageWriter } from "./ndjson.js";
 export const FRAMINGS = ["content-length", "ndjson"] as const;
 export type Framing = (typeof FRAMINGS)[number];
 
-export function connect(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, framing: Framing): MessageConnection {
+export function connect(
+  input: NodeJS.ReadableStream,
+  output: NodeJS.WritableStream,
+  framing: Framing,
+): MessageConnection {
   if (framing === "ndjson") {
     return createMessageConnection(new NdjsonMessageReader(input), new NdjsonMessageWriter(output));
   }

@@ -1,0 +1,216 @@
+// One live connection to a daemon: the child process (or the streams) it runs over, the
+// JSON-RPC connection, the LSP handshake, and the routing of the daemon's reverse requests.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import {
+  CellClosed,
+  CellNotify,
+  type CellNotifyParams,
+  type CellRef,
+  CellStarted,
+  type CellStartedParams,
+  Exit,
+  Initialize,
+  Initialized,
+  type InitializeResult,
+  type JsonValue,
+  type NotificationMethod,
+  type ParamsInputOf,
+  type ParamsOf,
+  PROTOCOL_VERSION,
+  type RequestMethod,
+  type ResultOf,
+  SessionStored,
+  type SessionStoredParams,
+  Shutdown,
+  ToolInvoke,
+  type ToolInvokeParams,
+} from "@codemode/protocol";
+import {
+  type CancellationToken,
+  CancellationTokenSource,
+  createMessageConnection,
+  type MessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from "vscode-jsonrpc/node";
+import type { z } from "zod";
+import { CodeModeError } from "./errors.js";
+
+export interface DaemonOptions {
+  /** Program to run (default: this Node binary running the bundled daemon). */
+  command?: string;
+  /** Arguments (default: the bundled daemon's bin). */
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Talk over these streams instead of spawning a process. */
+  streams?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream };
+  /** Receives the daemon's stderr lines (default: forwarded to this process's stderr). */
+  logger?: (line: string) => void;
+}
+
+/** What the link calls back into: the client routes these to its sessions. */
+export interface LinkHandlers {
+  invokeTool(params: ToolInvokeParams, signal: AbortSignal): Promise<JsonValue>;
+  notify(params: CellNotifyParams, signal: AbortSignal): Promise<void>;
+  started(params: CellStartedParams): void;
+  closed(params: CellRef): void;
+  stored(params: SessionStoredParams): void;
+  gone(link: DaemonLink): void;
+}
+
+const EXIT_GRACE_MS = 2_000;
+
+export class DaemonLink {
+  private dead = false;
+  private readonly exited: Promise<void>;
+
+  private constructor(
+    private readonly connection: MessageConnection,
+    private readonly child: ChildProcess | undefined,
+    private readonly handlers: LinkHandlers,
+    readonly info: InitializeResult,
+  ) {
+    this.exited = child
+      ? new Promise((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) resolve();
+          else child.once("exit", () => resolve());
+        })
+      : Promise.resolve();
+  }
+
+  static async open(options: DaemonOptions, handlers: LinkHandlers): Promise<DaemonLink> {
+    const child = options.streams ? undefined : spawnDaemon(options);
+    const input = options.streams?.input ?? child?.stdout;
+    const output = options.streams?.output ?? child?.stdin;
+    if (!input || !output) throw new CodeModeError(-32603, "daemon streams unavailable");
+    const connection = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+    let link: DaemonLink | undefined;
+    const onGone = () => link?.markGone();
+    connection.onClose(onGone);
+    connection.onError(() => {});
+    child?.once("exit", onGone);
+    child?.once("error", onGone);
+    registerHandlers(connection, handlers);
+    connection.listen();
+    try {
+      const info = (await connection.sendRequest(Initialize.method, {
+        protocolVersion: PROTOCOL_VERSION,
+        clientInfo: { name: "@codemode/client" },
+      })) as InitializeResult;
+      await connection.sendNotification(Initialized.method, {});
+      link = new DaemonLink(connection, child, handlers, info);
+      return link;
+    } catch (error) {
+      connection.dispose();
+      child?.kill("SIGKILL");
+      throw CodeModeError.from(error);
+    }
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  async request<M extends RequestMethod>(
+    method: M,
+    params: ParamsInputOf<M>,
+    signal?: AbortSignal,
+  ): Promise<ResultOf<M>> {
+    if (this.dead) throw new CodeModeError(-32603, "the daemon is gone");
+    const source = signal ? new CancellationTokenSource() : undefined;
+    const cancel = () => source?.cancel();
+    signal?.addEventListener("abort", cancel, { once: true });
+    try {
+      const result = source
+        ? await this.connection.sendRequest(method.method, params, source.token)
+        : await this.connection.sendRequest(method.method, params);
+      return result as ResultOf<M>;
+    } catch (error) {
+      throw CodeModeError.from(error);
+    } finally {
+      signal?.removeEventListener("abort", cancel);
+      source?.dispose();
+    }
+  }
+
+  /** LSP shutdown then exit; kills the process if it does not leave within a grace. */
+  async close(): Promise<void> {
+    if (!this.dead) {
+      // Each step may fail because the daemon is already gone; the process wait below copes.
+      await this.connection.sendRequest(Shutdown.method).catch(() => {});
+      await this.connection.sendNotification(Exit.method).catch(() => {});
+    }
+    if (this.child) {
+      const timer = setTimeout(() => this.child?.kill("SIGKILL"), EXIT_GRACE_MS);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    this.markGone();
+  }
+
+  /** Kills the daemon process at once (tests use this to simulate a crash). */
+  kill(): void {
+    this.child?.kill("SIGKILL");
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  private markGone(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.connection.dispose();
+    this.handlers.gone(this);
+  }
+}
+
+function spawnDaemon(options: DaemonOptions): ChildProcess {
+  const command = options.command ?? process.execPath;
+  const args = options.args ?? [createRequire(import.meta.url).resolve("@codemode/daemon/bin")];
+  const child = spawn(command, args, { env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+  const log = options.logger ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let pending = "";
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => {
+    pending += chunk;
+    for (let end = pending.indexOf("\n"); end >= 0; end = pending.indexOf("\n")) {
+      log(pending.slice(0, end));
+      pending = pending.slice(end + 1);
+    }
+  });
+  return child;
+}
+
+function registerHandlers(connection: MessageConnection, handlers: LinkHandlers): void {
+  const onRequest = <M extends RequestMethod>(
+    method: M,
+    handle: (params: ParamsOf<M>, signal: AbortSignal) => Promise<ResultOf<M>>,
+  ) =>
+    connection.onRequest(method.method, (params: unknown, token: CancellationToken) =>
+      handle(parse(method.params, params) as ParamsOf<M>, toSignal(token)),
+    );
+  const onNotification = <M extends NotificationMethod>(method: M, handle: (params: ParamsOf<M>) => void) =>
+    connection.onNotification(method.method, (params: unknown) => handle(parse(method.params, params) as ParamsOf<M>));
+
+  onRequest(ToolInvoke, (params, signal) => handlers.invokeTool(params, signal));
+  onRequest(CellNotify, async (params, signal) => {
+    await handlers.notify(params, signal);
+    return null;
+  });
+  onNotification(CellStarted, (params) => handlers.started(params));
+  onNotification(CellClosed, (params) => handlers.closed(params));
+  onNotification(SessionStored, (params) => handlers.stored(params));
+}
+
+function parse<S extends z.ZodType>(schema: S, params: unknown): z.infer<S> {
+  return schema.parse(params);
+}
+
+function toSignal(token: CancellationToken): AbortSignal {
+  const controller = new AbortController();
+  if (token.isCancellationRequested) controller.abort();
+  else token.onCancellationRequested(() => controller.abort());
+  return controller.signal;
+}

@@ -1,0 +1,6 @@
+export { ErrorCode, type ToolDefinitionInput as ToolDefinition } from "@codemode/protocol";
+export { type ClientOptions, CodeModeClient } from "./client.js";
+export type { DaemonOptions } from "./daemon-link.js";
+export { CodeModeError } from "./errors.js";
+export type { RemoteSession } from "./remote-session.js";
+export type * from "./types.js";
