@@ -54,6 +54,8 @@ type State =
 interface Observer {
   resolve(outcome: CellOutcome): void;
   reject(error: Error): void;
+  /** Milliseconds to the yield; undefined for no deadline. */
+  yieldTimeMs: number | undefined;
   deadline: number;
   timer: NodeJS.Timeout | undefined;
   detach(): void;
@@ -71,6 +73,8 @@ export class Cell implements CellSink {
   private observer: Observer | undefined;
   private items: ContentItem[] = [];
   private itemBytes = 0;
+  /** The guest began evaluating; the initial observer's deadline runs from here, as in the reference. */
+  private started = false;
   private engineDone: () => void = () => {};
   private readonly engineStopped = new Promise<void>((resolve) => {
     this.engineDone = resolve;
@@ -163,6 +167,11 @@ export class Cell implements CellSink {
       this.engine.stop(this.key, LimitTexts.output(this.limits.outputBytes));
   }
 
+  onStarted(): void {
+    this.started = true;
+    if (this.observer && this.state.kind === "running") this.armDeadline(this.observer);
+  }
+
   onYield(): void {
     if (this.state.kind === "running") this.yieldNow();
   }
@@ -246,20 +255,28 @@ export class Cell implements CellSink {
       const observer: Observer = {
         resolve,
         reject,
-        deadline: yieldTimeMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + yieldTimeMs,
-        timer: yieldTimeMs === undefined ? undefined : setTimeout(() => this.yieldNow(), yieldTimeMs),
+        yieldTimeMs,
+        deadline: Number.POSITIVE_INFINITY,
+        timer: undefined,
         detach: () => {
           clearTimeout(observer.timer);
           signal?.removeEventListener("abort", onAbort);
         },
       };
       this.observer = observer;
+      if (this.started) this.armDeadline(observer);
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
+  private armDeadline(observer: Observer): void {
+    if (observer.yieldTimeMs === undefined || observer.timer) return;
+    observer.deadline = performance.now() + observer.yieldTimeMs;
+    observer.timer = setTimeout(() => this.yieldNow(), observer.yieldTimeMs);
+  }
+
   private yieldNow(): void {
-    this.deliver({ status: "yielded", cellId: this.id, items: this.takeItems() });
+    if (this.observer) this.deliver({ status: "yielded", cellId: this.id, items: this.takeItems() });
   }
 
   /** Hands `outcome` to the observer, if there is one. */

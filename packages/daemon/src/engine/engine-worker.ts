@@ -32,6 +32,7 @@ const post = (message: FromWorker) => out.postMessage(message);
 
 function eventsFor(cell: number): CellEvents {
   return {
+    started: () => post({ type: "started", cell }),
     item: (item) => post({ type: "item", cell, item }),
     toolCall: (call, tool, input) =>
       post(

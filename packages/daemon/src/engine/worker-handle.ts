@@ -6,6 +6,7 @@ import { Messages } from "@codemode/protocol";
 import { type FromWorker, Shared, type StartCell, type ToWorker } from "./worker-protocol.js";
 
 export interface CellSink {
+  onStarted(): void;
   onItem(item: ContentItem): void;
   onToolCall(call: number, tool: number, input: string | undefined): void;
   onNotify(text: string): void;
@@ -101,6 +102,9 @@ export class WorkerHandle {
     const sink = this.sinks.get(message.cell);
     if (!sink) return;
     switch (message.type) {
+      case "started":
+        sink.onStarted();
+        return;
       case "item":
         sink.onItem(message.item);
         return;

@@ -138,6 +138,8 @@ export function startServer(options: ServerOptions): Daemon {
       throw new ResponseError(ErrorCode.InvalidRequest, "the daemon is shutting down");
     }
     const controller = new AbortController();
+    // A request cancelled before dispatch has a token whose event never fires: check it first.
+    if (token.isCancellationRequested) controller.abort();
     const subscription = token.onCancellationRequested(() => controller.abort());
     try {
       return await handler(params, controller.signal);
