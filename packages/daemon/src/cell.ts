@@ -73,8 +73,11 @@ export class Cell implements CellSink {
   private observer: Observer | undefined;
   private items: ContentItem[] = [];
   private itemBytes = 0;
-  /** The guest began evaluating; the initial observer's deadline runs from here, as in the reference. */
-  private started = false;
+  /**
+   * Yield deadlines run once the engine is loaded: a cold worker's start-up is not the cell's
+   * time. After that they run from admission, even if the cell waits behind a busy sibling.
+   */
+  private started: boolean;
   private engineDone: () => void = () => {};
   private readonly engineStopped = new Promise<void>((resolve) => {
     this.engineDone = resolve;
@@ -91,6 +94,8 @@ export class Cell implements CellSink {
     this.limits = start.limits;
     this.toolCalls = new ReverseCalls(owner.counters);
     this.notifications = new ReverseCalls(owner.counters);
+    this.started = engine.isReady;
+    if (!this.started) void engine.ready.then(() => this.onEngineReady());
     this.key = engine.start(
       {
         source: start.source,
@@ -167,7 +172,7 @@ export class Cell implements CellSink {
       this.engine.stop(this.key, LimitTexts.output(this.limits.outputBytes));
   }
 
-  onStarted(): void {
+  private onEngineReady(): void {
     this.started = true;
     if (this.observer && this.state.kind === "running") this.armDeadline(this.observer);
   }
@@ -263,6 +268,10 @@ export class Cell implements CellSink {
           signal?.removeEventListener("abort", onAbort);
         },
       };
+      if (signal?.aborted) {
+        reject(Errors.cancelled());
+        return;
+      }
       this.observer = observer;
       if (this.started) this.armDeadline(observer);
       signal?.addEventListener("abort", onAbort, { once: true });

@@ -13,6 +13,8 @@ import { Errors } from "./daemon-error.js";
 import { EnginePool } from "./engine/engine-pool.js";
 import { Session, type SessionContext, type SessionEvents } from "./session.js";
 
+const MAX_REMEMBERED_SHUTDOWNS = 10_000;
+
 export interface DaemonOptions {
   host: CellHost;
   events: SessionEvents;
@@ -28,6 +30,11 @@ export class Daemon {
   private readonly context: SessionContext;
   private readonly cellLimits: CellLimits;
   private shuttingDown = false;
+  /**
+   * Ids of sessions that were shut down, so that a late request about one still answers
+   * "shutting down" rather than "unknown session". Bounded: the oldest are forgotten.
+   */
+  private readonly shutDown = new Set<string>();
 
   constructor(private readonly options: DaemonOptions) {
     this.pool = new EnginePool(options.maxWorkers);
@@ -53,6 +60,7 @@ export class Daemon {
     if (this.sessions.size >= this.options.limits.maxSessions) {
       throw Errors.limit(`too many sessions (maxSessions: ${this.options.limits.maxSessions})`);
     }
+    this.shutDown.delete(sessionId);
     const limits = withOverrides(this.cellLimits, params.limits);
     this.sessions.set(sessionId, new Session(sessionId, params.storedValues ?? {}, limits, this.context));
     return { sessionId };
@@ -60,8 +68,8 @@ export class Daemon {
 
   session(sessionId: string): Session {
     const session = this.sessions.get(sessionId);
-    if (!session) throw Errors.unknownSession(sessionId);
-    return session;
+    if (session) return session;
+    throw this.shutDown.has(sessionId) ? Errors.shuttingDown() : Errors.unknownSession(sessionId);
   }
 
   async shutdownSession(sessionId: string): Promise<void> {
@@ -70,6 +78,7 @@ export class Daemon {
     if (this.sessions.get(sessionId) === session) {
       this.sessions.delete(sessionId);
       this.pool.release(sessionId);
+      this.rememberShutDown(sessionId);
     }
   }
 
@@ -98,6 +107,14 @@ export class Daemon {
         arrayBuffers: memory.arrayBuffers,
       },
     };
+  }
+
+  private rememberShutDown(sessionId: string): void {
+    this.shutDown.add(sessionId);
+    if (this.shutDown.size > MAX_REMEMBERED_SHUTDOWNS) {
+      const oldest = this.shutDown.values().next().value;
+      if (oldest !== undefined) this.shutDown.delete(oldest);
+    }
   }
 
   private admitCell(): void {

@@ -13,7 +13,9 @@ afterAll(async () => {
 describe("observers and yields", () => {
   it("yields at the deadline and resumes with the next wait", async () => {
     const s = await daemon.open();
-    const first = await daemon.execute(s, `text("a"); await tools.sleep({ ms: 300 }); text("b");`, { yieldTimeMs: 50 });
+    const first = await daemon.execute(s, `text("a"); await tools.sleep({ ms: 1_500 }); text("b");`, {
+      yieldTimeMs: 400,
+    });
     expect(first).toEqual({ status: "yielded", cellId: "1", items: [{ type: "text", text: "a" }] });
     const second = await daemon.wait(s, "1", 5_000);
     expect(second).toEqual({ status: "completed", cellId: "1", items: [{ type: "text", text: "b" }] });

@@ -32,6 +32,10 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 /** Resolves after `ms`, or rejects when `signal` aborts. */
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(new Error("cancelled"));
+      return;
+    }
     const timer = setTimeout(resolve, ms);
     signal.addEventListener("abort", () => {
       clearTimeout(timer);

@@ -21,6 +21,7 @@ export class EnginePool {
     const worker = this.pick();
     worker.sessions++;
     this.pinned.set(sessionId, worker);
+    this.keepSpare();
     return worker;
   }
 
@@ -56,6 +57,12 @@ export class EnginePool {
     }
     if (!best || usable < this.maxWorkers) return this.spawn();
     return best;
+  }
+
+  /** Keeps one idle worker loading ahead of the next session, while under the cap. */
+  private keepSpare(): void {
+    for (const worker of this.workers) if (worker.usable && worker.sessions === 0) return;
+    if (this.workers.size < this.maxWorkers) this.spawn();
   }
 
   private spawn(): WorkerHandle {

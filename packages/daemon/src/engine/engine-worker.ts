@@ -22,17 +22,22 @@ if (!out) throw new Error("engine-worker must run in a worker thread");
 const syncVariant = releaseSync.default as unknown as QuickJSSyncVariant;
 const wasmMemory = new WebAssembly.Memory({ initial: INITIAL_MEMORY, maximum: MAXIMUM_MEMORY });
 const module = await newQuickJSWASMModuleFromVariant(newVariant(syncVariant, { wasmMemory }));
+out.postMessage({ type: "ready" } satisfies FromWorker);
 
 const cells = new Map<number, GuestCell>();
 /** Commands drained by the interrupt handler, handled once the running cell returns. */
 const deferred: ToWorker[] = [];
+/**
+ * Stops drained by the interrupt handler and not yet handled. A cell that starts from the
+ * deferred queue while its own stop waits behind it would otherwise spin with no one to stop it.
+ */
+const drainedStops = new Map<number, string | undefined>();
 let seenControl = 0;
 
 const post = (message: FromWorker) => out.postMessage(message);
 
 function eventsFor(cell: number): CellEvents {
   return {
-    started: () => post({ type: "started", cell }),
     item: (item) => post({ type: "item", cell, item }),
     toolCall: (call, tool, input) =>
       post(
@@ -56,7 +61,10 @@ function pollControl(): void {
   for (let received = receiveMessageOnPort(port); received; received = receiveMessageOnPort(port)) {
     const message = received.message as ToWorker;
     // Only mark here: finishing a cell means disposing a runtime, never done mid-call.
-    if (message.type === "stop") cells.get(message.cell)?.requestStop(message.errorText);
+    if (message.type === "stop") {
+      drainedStops.set(message.cell, message.errorText);
+      cells.get(message.cell)?.requestStop(message.errorText);
+    }
     deferred.push(message);
   }
   if (deferred.length > 0) queueMicrotask(flushDeferred);
@@ -71,6 +79,7 @@ function handle(message: ToWorker): void {
     case "start": {
       const cell = new GuestCell(module, message, eventsFor(message.cell), pollControl);
       cells.set(message.cell, cell);
+      if (drainedStops.has(message.cell)) cell.requestStop(drainedStops.get(message.cell));
       cell.start(message);
       return;
     }
@@ -81,6 +90,7 @@ function handle(message: ToWorker): void {
       cells.get(message.cell)?.settleTool(message.call, { error: message.error });
       return;
     case "stop":
+      drainedStops.delete(message.cell);
       cells.get(message.cell)?.stop(message.errorText);
       return;
   }

@@ -14,7 +14,6 @@ import type { StartCell } from "./worker-protocol.js";
 
 /** Where a cell's events go: the worker posts them to the main thread. */
 export interface CellEvents {
-  started(): void;
   item(item: ContentItem): void;
   toolCall(call: number, tool: number, input: string | undefined): void;
   notify(text: string): void;
@@ -115,7 +114,6 @@ export class GuestCell {
     host.dispose();
     tools.dispose();
     this.describe = this.vm.unwrapResult(described);
-    this.events.started();
     const result = this.vm.evalCode(start.source, "exec_main.mjs", { type: "module" });
     if (result.error) {
       this.failWith(result.error);

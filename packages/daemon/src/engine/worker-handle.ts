@@ -6,7 +6,6 @@ import { Messages } from "@codemode/protocol";
 import { type FromWorker, Shared, type StartCell, type ToWorker } from "./worker-protocol.js";
 
 export interface CellSink {
-  onStarted(): void;
   onItem(item: ContentItem): void;
   onToolCall(call: number, tool: number, input: string | undefined): void;
   onNotify(text: string): void;
@@ -23,11 +22,21 @@ export class WorkerHandle {
   private readonly sinks = new Map<number, CellSink>();
   private nextCell = 1;
   private alive = true;
+  /** Resolves once the worker has loaded its engine. */
+  readonly ready: Promise<void>;
+  isReady = false;
+  private markReady: () => void = () => {};
   /** A retired worker takes no new cells; set when its engine may be corrupted. */
   retired = false;
   sessions = 0;
 
   constructor(private readonly onGone: (handle: WorkerHandle) => void) {
+    this.ready = new Promise<void>((resolve) => {
+      this.markReady = () => {
+        this.isReady = true;
+        resolve();
+      };
+    });
     const shared = new SharedArrayBuffer(Shared.length * Int32Array.BYTES_PER_ELEMENT);
     this.flags = new Int32Array(shared);
     const channel = new MessageChannel();
@@ -94,6 +103,10 @@ export class WorkerHandle {
   }
 
   private dispatch(message: FromWorker): void {
+    if (message.type === "ready") {
+      this.markReady();
+      return;
+    }
     if (message.type === "poisoned") {
       this.retired = true;
       if (this.sinks.size === 0) void this.close();
@@ -102,9 +115,6 @@ export class WorkerHandle {
     const sink = this.sinks.get(message.cell);
     if (!sink) return;
     switch (message.type) {
-      case "started":
-        sink.onStarted();
-        return;
       case "item":
         sink.onItem(message.item);
         return;

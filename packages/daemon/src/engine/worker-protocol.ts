@@ -26,8 +26,8 @@ export type ToWorker =
   | { type: "stop"; cell: number; errorText?: string };
 
 export type FromWorker =
-  /** The cell's module began evaluating (its runtime and globals are ready). */
-  | { type: "started"; cell: number }
+  /** The QuickJS module is loaded: cells start without delay from now on. */
+  | { type: "ready" }
   | { type: "item"; cell: number; item: ContentItem }
   | { type: "toolCall"; cell: number; call: number; tool: number; input?: string }
   | { type: "notify"; cell: number; text: string }

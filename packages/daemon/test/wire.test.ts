@@ -1,0 +1,102 @@
+// SPEC §5 over real pipes with a hand-written client: both framings, the LSP lifecycle,
+// params validation, and a reverse tool/invoke.
+import { describe, expect, it } from "vitest";
+import { RawClient } from "./raw-client.js";
+
+const INIT = { protocolVersion: "1.0", clientInfo: { name: "raw" } };
+
+describe.each(["content-length", "ndjson"] as const)("a raw client with %s framing", (framing) => {
+  it("runs a cell whose tool call round-trips through the host", async () => {
+    const client = new RawClient(framing, (m) => {
+      const params = m.params as { tool: { name: string }; input: { n: number } };
+      return { doubled: params.input.n * 2, tool: params.tool.name };
+    });
+    expect((await client.request(1, "initialize", INIT)).result).toMatchObject({ protocolVersion: "1.0" });
+    client.send({ method: "initialized", params: {} });
+    const { result } = await client.request(2, "session/open", { sessionId: "raw-session" });
+    expect(result).toEqual({ sessionId: "raw-session" });
+    const executed = await client.request(3, "cell/execute", {
+      sessionId: "raw-session",
+      toolCallId: "call-raw",
+      source: `const r = await tools.double({ n: 21 }); text(r.doubled + " from " + r.tool);`,
+      enabledTools: [{ name: "double", description: "doubles n" }],
+    });
+    expect(executed.result).toEqual({
+      status: "completed",
+      cellId: "1",
+      items: [{ type: "text", text: "42 from double" }],
+    });
+    const invoke = client.received.find((m) => m.method === "tool/invoke");
+    expect(invoke?.params).toEqual({
+      sessionId: "raw-session",
+      cellId: "1",
+      callId: "tool-1",
+      tool: { name: "double" },
+      kind: "function",
+      input: { n: 21 },
+    });
+    const started = client.received.find((m) => m.method === "cell/started");
+    expect(started?.params).toEqual({ sessionId: "raw-session", cellId: "1", toolCallId: "call-raw" });
+    expect(client.received.indexOf(started as never)).toBeLessThan(client.received.indexOf(invoke as never));
+    await client.waitFor((m) => m.method === "cell/closed");
+    expect((await client.request(4, "shutdown")).result).toBeNull();
+    client.send({ method: "exit" });
+    expect(await client.exited).toBe(0);
+  });
+});
+
+describe("lifecycle", () => {
+  it("answers -32002 to requests before initialize", async () => {
+    const client = new RawClient("ndjson");
+    const response = await client.request(1, "session/open", {});
+    expect(response.error?.code).toBe(-32002);
+    client.close();
+    await client.exited;
+  });
+
+  it("exits with 1 on exit without shutdown, and on stdin EOF", async () => {
+    const first = new RawClient("ndjson");
+    await first.request(1, "initialize", INIT);
+    first.send({ method: "exit" });
+    expect(await first.exited).toBe(1);
+    const second = new RawClient("ndjson");
+    await second.request(1, "initialize", INIT);
+    second.close();
+    expect(await second.exited).toBe(1);
+  });
+
+  it("refuses requests after shutdown", async () => {
+    const client = new RawClient("ndjson");
+    await client.request(1, "initialize", INIT);
+    await client.request(2, "shutdown");
+    expect((await client.request(3, "session/open", {})).error?.code).toBe(-32600);
+    client.send({ method: "exit" });
+    expect(await client.exited).toBe(0);
+  });
+
+  it("refuses another protocol major version", async () => {
+    const client = new RawClient("ndjson");
+    expect((await client.request(1, "initialize", { protocolVersion: "2.0" })).error?.code).toBe(-32017);
+    client.close();
+    await client.exited;
+  });
+});
+
+describe("bad requests", () => {
+  it("answers unknown methods with -32601 and bad params with -32602 naming the path", async () => {
+    const client = new RawClient("ndjson");
+    await client.request(1, "initialize", INIT);
+    expect((await client.request(2, "cell/explode", {})).error?.code).toBe(-32601);
+    const bad = await client.request(3, "cell/execute", { sessionId: "s", toolCallId: 5, source: "text(1)" });
+    expect(bad.error?.code).toBe(-32602);
+    expect(bad.error?.message).toContain("params.toolCallId");
+    const unknown = await client.request(4, "cell/wait", { sessionId: "nope", cellId: "1" });
+    expect(unknown.error).toEqual({ code: -32010, message: "unknown session nope" });
+    // Unknown optional fields are tolerated.
+    const open = await client.request(5, "session/open", { sessionId: "x", futureField: true });
+    expect(open.result).toEqual({ sessionId: "x" });
+    expect((await client.request(6, "session/open", { sessionId: "x" })).error?.code).toBe(-32016);
+    client.close();
+    await client.exited;
+  });
+});
