@@ -1,0 +1,197 @@
+// The client library over the real daemon: the CodeModeSession contract of SPEC §2.
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CodeModeClient, CodeModeError, type CodeModeSessionDelegate, type NestedToolCall } from "../src/index.js";
+
+const tools = [
+  { name: "add", description: "adds a and b" },
+  { name: "explode", description: "always fails" },
+  { name: "shout", description: "throws a string" },
+  { name: "slow", description: "waits for its signal" },
+];
+
+function recordingDelegate() {
+  const calls: NestedToolCall[] = [];
+  const closed: string[] = [];
+  const notes: string[] = [];
+  const aborted: string[] = [];
+  const delegate: CodeModeSessionDelegate = {
+    async invokeTool(call, signal) {
+      calls.push(call);
+      const input = call.input as { a: number; b: number } | undefined;
+      switch (call.tool.name) {
+        case "add":
+          return (input?.a ?? 0) + (input?.b ?? 0);
+        case "explode":
+          throw new Error("kaboom");
+        case "shout":
+          throw "plain string failure";
+        default:
+          return new Promise((_, reject) =>
+            signal.addEventListener("abort", () => {
+              aborted.push(call.callId);
+              reject(new Error("aborted"));
+            }),
+          );
+      }
+    },
+    async notify(notification) {
+      notes.push(`${notification.callId}: ${notification.text}`);
+    },
+    cellClosed(cellId) {
+      closed.push(cellId);
+    },
+  };
+  return { delegate, calls, closed, notes, aborted };
+}
+
+let client: CodeModeClient;
+beforeAll(async () => {
+  client = await CodeModeClient.start();
+});
+afterAll(async () => {
+  await client.close();
+});
+
+describe("CodeModeSession over the daemon", () => {
+  it("execute resolves once the cell is admitted and initialResponse carries the first observation", async () => {
+    const { delegate, calls } = recordingDelegate();
+    const session = await client.openSession({ delegate });
+    const started = await session.execute({
+      toolCallId: "exec-1",
+      source: `text(await tools.add({ a: 2, b: 3 }));`,
+      enabledTools: tools,
+    });
+    expect(started.cellId).toBe("1");
+    expect(await started.initialResponse).toEqual({
+      status: "completed",
+      cellId: "1",
+      items: [{ type: "text", text: "5" }],
+    });
+    expect(calls).toEqual([
+      { cellId: "1", callId: "tool-1", tool: { name: "add" }, kind: "function", input: { a: 2, b: 3 } },
+    ]);
+    await session.shutdown();
+  });
+
+  it("a thrown Error becomes its message in the JS rejection, a thrown string itself", async () => {
+    const { delegate } = recordingDelegate();
+    const session = await client.openSession({ delegate });
+    const started = await session.execute({
+      toolCallId: "exec-2",
+      source: `for (const t of [tools.explode, tools.shout]) { try { await t(); } catch (e) { text(typeof e + ": " + e); } }`,
+      enabledTools: tools,
+    });
+    expect((await started.initialResponse).items).toEqual([
+      { type: "text", text: "string: kaboom" },
+      { type: "text", text: "string: plain string failure" },
+    ]);
+    await session.shutdown();
+  });
+
+  it("wait and terminate observe the cell, and the delegate's signal aborts when the daemon cancels", async () => {
+    const { delegate, aborted, notes } = recordingDelegate();
+    const session = await client.openSession({ delegate });
+    const started = await session.execute({
+      toolCallId: "exec-3",
+      source: `notify("begin"); text("waiting"); await tools.slow();`,
+      enabledTools: tools,
+      yieldTimeMs: 200,
+    });
+    expect(await started.initialResponse).toEqual({
+      status: "yielded",
+      cellId: "1",
+      items: [{ type: "text", text: "waiting" }],
+    });
+    expect(await session.wait({ cellId: "1", yieldTimeMs: 50 })).toEqual({ status: "yielded", cellId: "1", items: [] });
+    expect(await session.terminate("1")).toEqual({ status: "terminated", cellId: "1", items: [] });
+    expect(aborted).toEqual(["tool-1"]);
+    expect(notes).toEqual(["exec-3: begin"]);
+    expect(await session.wait({ cellId: "1" })).toEqual({
+      status: "missing",
+      cellId: "1",
+      items: [],
+      errorText: "exec cell 1 not found",
+    });
+    await session.shutdown();
+  });
+
+  it("cellClosed is called once per cell, after its answer", async () => {
+    const { delegate, closed } = recordingDelegate();
+    const session = await client.openSession({ delegate });
+    for (let i = 0; i < 3; i++) {
+      const started = await session.execute({ toolCallId: `exec-${i}`, source: `text(${i})` });
+      await started.initialResponse;
+    }
+    const spinning = await session.execute({ toolCallId: "spin", source: `while (true) {}`, yieldTimeMs: 10 });
+    await spinning.initialResponse;
+    await session.terminate(spinning.cellId);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(closed).toEqual(["1", "2", "3", "4"]);
+    await session.shutdown();
+  });
+
+  it("errors are CodeModeErrors carrying the protocol code", async () => {
+    const { delegate } = recordingDelegate();
+    const session = await client.openSession({ delegate });
+    const started = await session.execute({
+      toolCallId: "busy",
+      source: `await tools.slow()`,
+      enabledTools: tools,
+      yieldTimeMs: 0,
+    });
+    await started.initialResponse;
+    const first = session.wait({ cellId: started.cellId, yieldTimeMs: 60_000 });
+    const second = session.wait({ cellId: started.cellId });
+    await expect(second).rejects.toBeInstanceOf(CodeModeError);
+    await expect(second).rejects.toMatchObject({ code: -32013, message: "exec cell 1 already has an active observer" });
+    await session.terminate(started.cellId);
+    expect((await first).status).toBe("terminated");
+    await session.shutdown();
+    expect(session.isAlive()).toBe(false);
+    await expect(session.execute({ toolCallId: "late", source: "text(1)" })).rejects.toMatchObject({ code: -32011 });
+  });
+
+  it("a cancelled wait answers -32800 and leaves the cell running", async () => {
+    const { delegate } = recordingDelegate();
+    const session = await client.openSession({ delegate });
+    const started = await session.execute({
+      toolCallId: "c",
+      source: `text("x"); await tools.slow();`,
+      enabledTools: tools,
+      yieldTimeMs: 0,
+    });
+    await started.initialResponse;
+    const controller = new AbortController();
+    const waiting = session.wait({ cellId: started.cellId, yieldTimeMs: 60_000, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(waiting).rejects.toMatchObject({ code: -32800 });
+    expect(await session.wait({ cellId: started.cellId, yieldTimeMs: 10 })).toMatchObject({ status: "yielded" });
+    await session.shutdown();
+  });
+
+  it("stored values committed by cells are kept by the client", async () => {
+    const { delegate } = recordingDelegate();
+    const session = await client.openSession({ delegate, storedValues: { seed: 1 } });
+    const started = await session.execute({ toolCallId: "s", source: `store("count", load("seed") + 1)` });
+    await started.initialResponse;
+    expect(session.storedValues).toEqual({ seed: 1, count: 2 });
+    await session.shutdown();
+  });
+});
+
+describe("connecting", () => {
+  it("connects over any pair of streams and disposes with await using", async () => {
+    const bin = createRequire(import.meta.url).resolve("@codemode/daemon/bin");
+    const child = spawn(process.execPath, [bin], { stdio: ["pipe", "pipe", "inherit"] });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    {
+      await using streamed = await CodeModeClient.start({ streams: { input: child.stdout, output: child.stdin } });
+      await using session = await streamed.openSession({ delegate: recordingDelegate().delegate });
+      const started = await session.execute({ toolCallId: "s", source: `text("over streams")` });
+      expect((await started.initialResponse).items).toEqual([{ type: "text", text: "over streams" }]);
+    }
+    expect(await exited).toBe(0);
+  });
+});
