@@ -1,20 +1,33 @@
 // The entry point of the client library: starts (or connects to) a daemon, opens sessions
 // on it, and routes the daemon's reverse requests to each session's delegate.
-import { type DaemonStats, DaemonStatsRequest, SessionOpen } from "@codemode/protocol";
+import { type DaemonStats, DaemonStatsRequest, ErrorCode, SessionOpen } from "@codemode/protocol";
 import { DaemonLink, type DaemonOptions, type LinkHandlers } from "./daemon-link.js";
 import { CodeModeError } from "./errors.js";
 import { RemoteSession } from "./remote-session.js";
 import type { OpenSessionOptions } from "./types.js";
 
-export type ClientOptions = DaemonOptions;
+export interface ClientOptions extends DaemonOptions {
+  /**
+   * How many times a dead daemon is replaced (default 5), with a backoff of 100 ms doubling
+   * to 2 s. The budget refills once a daemon has lived for a minute.
+   */
+  maxRestarts?: number;
+}
+
+const RESTART_BUDGET_REFILL_MS = 60_000;
 
 export class CodeModeClient implements AsyncDisposable {
   private readonly sessions = new Map<string, RemoteSession>();
   private link: DaemonLink | undefined;
+  private connecting: Promise<DaemonLink> | undefined;
+  private restarts = 0;
+  private closed = false;
+
+  private constructor(private readonly options: ClientOptions) {}
 
   /** Starts the daemon (or connects over `options.streams`) and initializes it. */
   static async start(options: ClientOptions = {}): Promise<CodeModeClient> {
-    const client = new CodeModeClient();
+    const client = new CodeModeClient(options);
     client.link = await DaemonLink.open(options, client.handlers());
     return client;
   }
@@ -29,8 +42,13 @@ export class CodeModeClient implements AsyncDisposable {
     const session = new RemoteSession(
       sessionId,
       options.delegate,
-      { current: () => this.current(), forget: (id) => this.sessions.delete(id) },
+      {
+        current: () => this.current(),
+        live: () => (this.link?.alive ? this.link : undefined),
+        forget: (id) => this.sessions.delete(id),
+      },
       options.storedValues ?? {},
+      options.limits,
     );
     this.sessions.set(sessionId, session);
     return session;
@@ -47,6 +65,7 @@ export class CodeModeClient implements AsyncDisposable {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const link = this.link;
     this.link = undefined;
     await link?.close();
@@ -56,9 +75,36 @@ export class CodeModeClient implements AsyncDisposable {
     await this.close();
   }
 
-  private async current(): Promise<DaemonLink> {
-    if (!this.link?.alive) throw new CodeModeError(-32603, "the daemon is not running");
-    return this.link;
+  /** The live daemon; after a crash, a new one with every open session reopened. */
+  private current(): Promise<DaemonLink> {
+    if (this.link?.alive) return Promise.resolve(this.link);
+    this.connecting ??= this.restart().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async restart(): Promise<DaemonLink> {
+    if (this.closed) throw new CodeModeError(ErrorCode.InternalError, "the client is closed");
+    if (this.options.streams) {
+      throw new CodeModeError(ErrorCode.InternalError, "the daemon is gone and a stream connection cannot be restarted");
+    }
+    const maxRestarts = this.options.maxRestarts ?? 5;
+    if (this.restarts >= maxRestarts) {
+      throw new CodeModeError(ErrorCode.InternalError, `the daemon died ${this.restarts} times; not restarting it`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** this.restarts, 2_000)));
+    this.restarts++;
+    const link = await DaemonLink.open(this.options, this.handlers());
+    for (const session of this.sessions.values()) await session.reopen(link);
+    this.link = link;
+    return link;
+  }
+
+  private lost(link: DaemonLink): void {
+    if (link !== this.link) return;
+    if (Date.now() - link.openedAt > RESTART_BUDGET_REFILL_MS) this.restarts = 0;
+    for (const session of this.sessions.values()) session.daemonLost();
   }
 
   private handlers(): LinkHandlers {
@@ -73,7 +119,7 @@ export class CodeModeClient implements AsyncDisposable {
       started: ({ sessionId, cellId }) => this.sessions.get(sessionId)?.cellStarted(cellId),
       closed: ({ sessionId, cellId }) => this.sessions.get(sessionId)?.cellClosed(cellId),
       stored: ({ sessionId, values }) => this.sessions.get(sessionId)?.stored(values),
-      gone: () => {},
+      gone: (link) => this.lost(link),
     };
   }
 }

@@ -64,6 +64,8 @@ const EXIT_GRACE_MS = 2_000;
 export class DaemonLink {
   private dead = false;
   private readonly exited: Promise<void>;
+  /** When the link was opened; the client resets its restart budget for long-lived links. */
+  readonly openedAt = Date.now();
 
   private constructor(
     private readonly connection: MessageConnection,
@@ -86,12 +88,17 @@ export class DaemonLink {
     if (!input || !output) throw new CodeModeError(-32603, "daemon streams unavailable");
     const connection = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
     let link: DaemonLink | undefined;
-    const onGone = () => link?.markGone();
+    // Aborts every delegate call still running when the daemon goes away.
+    const lifetime = new AbortController();
+    const onGone = () => {
+      lifetime.abort();
+      link?.markGone();
+    };
     connection.onClose(onGone);
     connection.onError(() => {});
     child?.once("exit", onGone);
     child?.once("error", onGone);
-    registerHandlers(connection, handlers);
+    registerHandlers(connection, handlers, lifetime.signal);
     connection.listen();
     try {
       const info = (await connection.sendRequest(Initialize.method, {
@@ -183,13 +190,13 @@ function spawnDaemon(options: DaemonOptions): ChildProcess {
   return child;
 }
 
-function registerHandlers(connection: MessageConnection, handlers: LinkHandlers): void {
+function registerHandlers(connection: MessageConnection, handlers: LinkHandlers, lifetime: AbortSignal): void {
   const onRequest = <M extends RequestMethod>(
     method: M,
     handle: (params: ParamsOf<M>, signal: AbortSignal) => Promise<ResultOf<M>>,
   ) =>
     connection.onRequest(method.method, (params: unknown, token: CancellationToken) =>
-      handle(parse(method.params, params) as ParamsOf<M>, toSignal(token)),
+      handle(parse(method.params, params) as ParamsOf<M>, AbortSignal.any([toSignal(token), lifetime])),
     );
   const onNotification = <M extends NotificationMethod>(method: M, handle: (params: ParamsOf<M>) => void) =>
     connection.onNotification(method.method, (params: unknown) => handle(parse(method.params, params) as ParamsOf<M>));

@@ -1,8 +1,20 @@
 // A CodeModeSession whose cells run in the daemon: execute / wait / terminate / shutdown are
 // requests; the daemon's reverse requests for this session reach its delegate.
-import { CellExecute, CellTerminate, CellWait, ErrorCode, type JsonObject, SessionShutdown } from "@codemode/protocol";
+import {
+  CellExecute,
+  type CellLimitsOverride,
+  type CellOutcome,
+  CellTerminate,
+  CellWait,
+  ErrorCode,
+  type JsonObject,
+  Messages,
+  SessionOpen,
+  SessionShutdown,
+} from "@codemode/protocol";
 import { ResponseError } from "vscode-jsonrpc/node";
 import type { DaemonLink } from "./daemon-link.js";
+import { CodeModeError } from "./errors.js";
 import type {
   CellId,
   CellNotification,
@@ -18,8 +30,16 @@ import type {
 
 /** How a session reaches the daemon; the client supplies it (and may reconnect behind it). */
 export interface SessionLink {
+  /** The live daemon, starting a new one if the last one died. */
   current(): Promise<DaemonLink>;
+  /** The live daemon, if there is one. */
+  live(): DaemonLink | undefined;
   forget(sessionId: string): void;
+}
+
+/** What every waiter of a cell gets when the daemon running it dies. */
+export function lostOutcome(cellId: CellId): RuntimeResponse {
+  return { status: "completed", cellId, items: [], errorText: Messages.runtimeEnded };
 }
 
 interface PendingStart {
@@ -40,6 +60,7 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
     private readonly delegate: CodeModeSessionDelegate,
     private readonly link: SessionLink,
     storedValues: JsonObject,
+    private readonly limits: CellLimitsOverride | undefined,
   ) {
     this.storedValues = { ...storedValues };
   }
@@ -60,9 +81,11 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
       enabledTools: request.enabledTools ?? [],
       ...(request.yieldTimeMs === undefined ? {} : { yieldTimeMs: request.yieldTimeMs }),
     });
-    response.catch((error: unknown) => this.settleStart(cellId, error));
+    response.catch((error: unknown) =>
+      this.settleStart(cellId, link.alive ? error : new CodeModeError(ErrorCode.InternalError, Messages.runtimeEnded)),
+    );
     await started;
-    const initialResponse = response.then((outcome) => outcome as RuntimeResponse);
+    const initialResponse = this.observing(link, cellId, response) as Promise<RuntimeResponse>;
     // The caller may never look at it; a failure is still theirs when they do.
     initialResponse.catch(() => {});
     return { cellId, initialResponse };
@@ -70,30 +93,44 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
 
   async wait(request: WaitRequest): Promise<WaitOutcome> {
     const link = await this.link.current();
-    return link.request(
-      CellWait,
-      {
-        sessionId: this.sessionId,
-        cellId: request.cellId,
-        ...(request.yieldTimeMs === undefined ? {} : { yieldTimeMs: request.yieldTimeMs }),
-      },
-      request.signal,
-    );
+    const params = {
+      sessionId: this.sessionId,
+      cellId: request.cellId,
+      ...(request.yieldTimeMs === undefined ? {} : { yieldTimeMs: request.yieldTimeMs }),
+    };
+    return this.observing(link, request.cellId, link.request(CellWait, params, request.signal));
   }
 
   async terminate(cellId: CellId): Promise<WaitOutcome> {
     const link = await this.link.current();
-    return link.request(CellTerminate, { sessionId: this.sessionId, cellId });
+    return this.observing(link, cellId, link.request(CellTerminate, { sessionId: this.sessionId, cellId }));
   }
 
   async shutdown(): Promise<void> {
     if (!this.open) return;
     this.open = false;
     try {
-      const link = await this.link.current();
-      await link.request(SessionShutdown, { sessionId: this.sessionId });
+      // With no live daemon there is nothing to stop: its cells died with it.
+      await this.link.live()?.request(SessionShutdown, { sessionId: this.sessionId });
     } finally {
       this.link.forget(this.sessionId);
+    }
+  }
+
+  /** Opens this session again on a new daemon, under the same id, with its committed values. */
+  async reopen(link: DaemonLink): Promise<void> {
+    await link.request(SessionOpen, {
+      sessionId: this.sessionId,
+      storedValues: this.storedValues,
+      ...(this.limits === undefined ? {} : { limits: this.limits }),
+    });
+  }
+
+  /** The daemon died: its cells are gone. Each admitted cell is closed once; starts fail. */
+  daemonLost(): void {
+    for (const cellId of [...this.liveCells]) this.cellClosed(cellId);
+    for (const cellId of [...this.pendingStarts.keys()]) {
+      this.settleStart(cellId, new CodeModeError(ErrorCode.InternalError, Messages.runtimeEnded));
     }
   }
 
@@ -128,6 +165,16 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
 
   async notify(notification: CellNotification, signal: AbortSignal): Promise<void> {
     await this.delegate.notify(notification, signal);
+  }
+
+  /** An observation that the daemon's death turns into the lost-runtime completion. */
+  private async observing(link: DaemonLink, cellId: CellId, request: Promise<CellOutcome>): Promise<CellOutcome> {
+    try {
+      return await request;
+    } catch (error) {
+      if (!link.alive) return lostOutcome(cellId);
+      throw error;
+    }
   }
 
   private settleStart(cellId: CellId, error?: unknown): void {
