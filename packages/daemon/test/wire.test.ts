@@ -82,6 +82,19 @@ describe("lifecycle", () => {
   });
 });
 
+describe("tracing", () => {
+  it("$/setTrace makes the daemon report each message with $/logTrace", async () => {
+    const client = new RawClient("ndjson");
+    await client.request(1, "initialize", INIT);
+    client.send({ method: "$/setTrace", params: { value: "verbose" } });
+    await client.request(2, "session/open", { sessionId: "traced" });
+    const trace = await client.waitFor((m) => m.method === "$/logTrace");
+    expect((trace.params as { message: string }).message).toMatch(/session\/open/);
+    client.close();
+    await client.exited;
+  });
+});
+
 describe("bad requests", () => {
   it("answers unknown methods with -32601 and bad params with -32602 naming the path", async () => {
     const client = new RawClient("ndjson");

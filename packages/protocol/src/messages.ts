@@ -146,6 +146,15 @@ export type CellNotifyParams = z.infer<typeof CellNotifyParams>;
 
 // ---- operations ----
 
+export const TraceValue = z.enum(["off", "messages", "verbose"]);
+export type TraceValue = z.infer<typeof TraceValue>;
+
+export const SetTraceParams = z.object({ value: TraceValue });
+export type SetTraceParams = z.infer<typeof SetTraceParams>;
+
+export const LogTraceParams = z.object({ message: z.string(), verbose: z.string().optional() });
+export type LogTraceParams = z.infer<typeof LogTraceParams>;
+
 export const DaemonStats = z.object({
   sessions: z.number().int(),
   cells: z.number().int(),

@@ -12,10 +12,12 @@ import {
   EmptyParams,
   InitializeParams,
   InitializeResult,
+  LogTraceParams,
   SessionOpenParams,
   SessionOpenResult,
   SessionRef,
   SessionStoredParams,
+  SetTraceParams,
   StoredValuesResult,
   ToolInvokeParams,
 } from "./messages.js";
@@ -57,6 +59,8 @@ export const CellExecute = request("cell/execute", CellExecuteParams, CellOutcom
 export const CellWait = request("cell/wait", CellWaitParams, CellOutcome);
 export const CellTerminate = request("cell/terminate", CellRef, CellOutcome);
 export const DaemonStatsRequest = request("daemon/stats", EmptyParams, DaemonStats);
+/** LSP tracing: the host sets the level, the daemon reports each message it handles. */
+export const SetTrace = notification("$/setTrace", SetTraceParams);
 
 /** Sent by the daemon, handled by the host. */
 export const ToolInvoke = request("tool/invoke", ToolInvokeParams, JsonValue);
@@ -64,6 +68,7 @@ export const CellNotify = request("cell/notify", CellNotifyParams, z.null());
 export const CellStarted = notification("cell/started", CellStartedParams);
 export const CellClosed = notification("cell/closed", CellRef);
 export const SessionStored = notification("session/stored", SessionStoredParams);
+export const LogTrace = notification("$/logTrace", LogTraceParams);
 
 export const DaemonRequests = [
   Initialize,
@@ -76,9 +81,9 @@ export const DaemonRequests = [
   CellTerminate,
   DaemonStatsRequest,
 ] as const;
-export const DaemonNotifications = [Initialized, Exit] as const;
+export const DaemonNotifications = [Initialized, Exit, SetTrace] as const;
 export const HostRequests = [ToolInvoke, CellNotify] as const;
-export const HostNotifications = [CellStarted, CellClosed, SessionStored] as const;
+export const HostNotifications = [CellStarted, CellClosed, SessionStored, LogTrace] as const;
 
 export type ParamsOf<M extends RequestMethod | NotificationMethod> = z.infer<M["params"]>;
 export type ResultOf<M extends RequestMethod> = z.infer<M["result"]>;

@@ -10,8 +10,10 @@ import {
   DaemonStatsRequest,
   DEFAULT_DAEMON_LIMITS,
   ErrorCode,
+  Exit,
   Initialize,
   type InitializeResult,
+  LogTrace,
   type ParamsOf,
   PROTOCOL_VERSION,
   protocolMajor,
@@ -21,6 +23,7 @@ import {
   SessionShutdown,
   SessionStored,
   SessionStoredValues,
+  SetTrace,
   Shutdown,
   ToolInvoke,
 } from "@codemode/protocol";
@@ -29,6 +32,7 @@ import {
   CancellationTokenSource,
   type MessageConnection,
   ResponseError,
+  Trace,
 } from "vscode-jsonrpc/node";
 import type { CellHost } from "../cell.js";
 import { Daemon } from "../daemon.js";
@@ -150,8 +154,18 @@ export function startServer(options: ServerOptions): Daemon {
     }
   });
 
+  connection.onNotification(SetTrace.method, (params: unknown) => {
+    const parsed = SetTrace.params.safeParse(params);
+    if (!parsed.success) return;
+    const send = (message: string, verbose?: string) => {
+      // vscode-jsonrpc traces the $/logTrace notifications we send, too: do not report those.
+      if (message.includes(`'${LogTrace.method}'`)) return;
+      void connection.sendNotification(LogTrace.method, verbose === undefined ? { message } : { message, verbose });
+    };
+    void connection.trace(Trace.fromString(parsed.data.value), { log: send });
+  });
   connection.onNotification((method: string) => {
-    if (method === "exit") options.exit(lifecycle === "shutdown" ? 0 : 1);
+    if (method === Exit.method) options.exit(lifecycle === "shutdown" ? 0 : 1);
   });
   connection.onClose(() => options.exit(lifecycle === "shutdown" ? 0 : 1));
   connection.listen();
