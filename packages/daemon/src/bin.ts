@@ -2,6 +2,7 @@
 // codemode-daemon: runs JavaScript cells in QuickJS and speaks JSON-RPC on stdin/stdout.
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { DEFAULT_DAEMON_LIMITS } from "@codemode/protocol";
 import { LOG_LEVELS, type LogLevel, stderrLogger } from "./logger.js";
 import { startServer } from "./rpc/server.js";
 import { connect, FRAMINGS, type Framing } from "./rpc/transport.js";
@@ -56,7 +57,7 @@ function main(): void {
   const logger = stderrLogger(level);
   let exiting = false;
   startServer({
-    connection: connect(process.stdin, process.stdout, framing),
+    connection: connect(process.stdin, process.stdout, framing, DEFAULT_DAEMON_LIMITS.maxMessageBytes),
     logger,
     framing,
     maxWorkers,

@@ -73,6 +73,7 @@ export class Cell implements CellSink {
   private observer: Observer | undefined;
   private items: ContentItem[] = [];
   private itemBytes = 0;
+  private termination: Promise<CellOutcome> | undefined;
   /**
    * Yield deadlines run once the engine is loaded: a cold worker's start-up is not the cell's
    * time. After that they run from admission, even if the cell waits behind a busy sibling.
@@ -145,19 +146,20 @@ export class Cell implements CellSink {
         await state.done;
         return this.terminate();
       case "running":
-        return this.runTermination();
+        this.termination = this.runTermination();
+        return this.termination;
     }
   }
 
   /** Session shutdown: stop the cell whatever its state, and resolve once it is closed. */
   async stop(): Promise<void> {
     const state = this.state;
-    if (state.kind === "running") await this.runTermination();
+    if (state.kind === "running") await this.terminate();
     else if (state.kind === "completing") {
       await state.done;
       if (this.state.kind === "buffered") this.close();
     } else if (state.kind === "buffered") this.close();
-    else if (state.kind === "terminating") await this.engineStopped;
+    else if (state.kind === "terminating") await this.termination;
   }
 
   // ---- events from the engine ----
@@ -238,8 +240,12 @@ export class Cell implements CellSink {
     this.state = { kind: "terminating" };
     if (this.observer) clearTimeout(this.observer.timer);
     this.engine.stop(this.key);
+    // A cell that is not executing JS right now has nothing left to stop: its worker drops it
+    // when it gets to the stop. One that is running ends at its next interrupt check, or its
+    // worker is replaced by the watchdog.
+    const stopped = this.engine.isRunning(this.key) ? this.engineStopped : Promise.resolve();
     await Promise.all([
-      this.engineStopped,
+      stopped,
       this.toolCalls.cancelAll(CANCEL_GRACE_MS),
       this.notifications.cancelAll(CANCEL_GRACE_MS),
     ]);

@@ -3,11 +3,21 @@
 // share its worker. Workers start lazily; one stays warm.
 import { WorkerHandle } from "./worker-handle.js";
 
+const WATCHDOG_INTERVAL_MS = 100;
+
 export class EnginePool {
   private readonly workers = new Set<WorkerHandle>();
   private readonly pinned = new Map<string, WorkerHandle>();
 
-  constructor(private readonly maxWorkers: number) {}
+  private readonly watchdog: NodeJS.Timeout;
+
+  constructor(private readonly maxWorkers: number) {
+    this.watchdog = setInterval(() => {
+      const now = Date.now();
+      for (const worker of this.workers) worker.checkStuck(now);
+    }, WATCHDOG_INTERVAL_MS);
+    this.watchdog.unref();
+  }
 
   /** Starts the first worker ahead of the first cell. */
   warm(): void {
@@ -43,6 +53,7 @@ export class EnginePool {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.watchdog);
     await Promise.all([...this.workers].map((worker) => worker.close()));
   }
 

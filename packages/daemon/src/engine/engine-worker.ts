@@ -6,15 +6,16 @@ import { parentPort, receiveMessageOnPort, workerData } from "node:worker_thread
 import * as releaseSync from "@jitl/quickjs-wasmfile-release-sync";
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant } from "quickjs-emscripten-core";
 import { type CellEvents, GuestCell } from "./guest-cell.js";
-import { type FromWorker, Shared, type ToWorker, type WorkerInit } from "./worker-protocol.js";
+import { Busy, type FromWorker, Shared, type ToWorker, type WorkerInit } from "./worker-protocol.js";
 
 const WASM_PAGE = 64 * 1024;
 /** Pre-grown so that growth (which detaches cached heap views, quickjs-emscripten #240) is rare. */
 const INITIAL_MEMORY = (256 * 1024 * 1024) / WASM_PAGE;
 const MAXIMUM_MEMORY = (2048 * 1024 * 1024) / WASM_PAGE;
 
-const { shared, port } = workerData as WorkerInit;
+const { shared, busy, port } = workerData as WorkerInit;
 const flags = new Int32Array(shared);
+const busyState = new Float64Array(busy);
 const out = parentPort;
 if (!out) throw new Error("engine-worker must run in a worker thread");
 
@@ -38,6 +39,10 @@ const post = (message: FromWorker) => out.postMessage(message);
 
 function eventsFor(cell: number): CellEvents {
   return {
+    busy: (running) => {
+      busyState[Busy.cell] = cell;
+      busyState[Busy.since] = running ? Date.now() : 0;
+    },
     item: (item) => post({ type: "item", cell, item }),
     toolCall: (call, tool, input) =>
       post(

@@ -14,6 +14,8 @@ import type { StartCell } from "./worker-protocol.js";
 
 /** Where a cell's events go: the worker posts them to the main thread. */
 export interface CellEvents {
+  /** The cell enters (true) or leaves (false) guest code. */
+  busy(running: boolean): void;
   item(item: ContentItem): void;
   toolCall(call: number, tool: number, input: string | undefined): void;
   notify(text: string): void;
@@ -127,6 +129,7 @@ export class GuestCell {
     if (this.finished) return;
     this.sliceStart = performance.now();
     this.running = true;
+    this.events.busy(true);
     try {
       run();
       if (!this.ending) this.drainJobs();
@@ -134,6 +137,7 @@ export class GuestCell {
       // A host-side failure while running guest code (e.g. the engine ran out of memory).
       if (!this.ending) this.end({ kind: "failed", errorText: `exec runtime error: ${String(error)}` });
     } finally {
+      this.events.busy(false);
       this.running = false;
       this.cpuUsedMs += performance.now() - this.sliceStart;
     }
@@ -172,7 +176,12 @@ export class GuestCell {
 
   /** Records a guest exception as the cell's failure (unless it already ended), disposing it. */
   private failWith(error: QuickJSHandle): void {
-    if (!this.ending) this.end({ kind: "failed", errorText: this.errorText(error) });
+    if (!this.ending) {
+      const text = this.errorText(error);
+      // QuickJS reports an exhausted heap as an InternalError; name the limit instead.
+      const outOfMemory = text.startsWith("InternalError: out of memory");
+      this.end({ kind: "failed", errorText: outOfMemory ? LimitTexts.heap(this.limits.heapBytes) : text });
+    }
     error.dispose();
   }
 

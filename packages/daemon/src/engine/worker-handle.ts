@@ -3,7 +3,8 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import type { ContentItem } from "@codemode/protocol";
 import { Messages } from "@codemode/protocol";
-import { type FromWorker, Shared, type StartCell, type ToWorker } from "./worker-protocol.js";
+import { LimitTexts } from "../limit-texts.js";
+import { Busy, type FromWorker, Shared, type StartCell, type ToWorker } from "./worker-protocol.js";
 
 export interface CellSink {
   onItem(item: ContentItem): void;
@@ -15,11 +16,23 @@ export interface CellSink {
 
 const WORKER_URL = new URL("./engine-worker.js", import.meta.url);
 
+/** How long a running cell may take to honour a stop before its worker is replaced. */
+const STOP_GRACE_MS = 500;
+/** How far past its CPU limit a cell may run (stuck in a builtin that ignores interrupts). */
+const CPU_GRACE_MS = 1_000;
+
+interface HostedCell {
+  sink: CellSink;
+  cpuTimeMs: number;
+  stopRequestedAt?: number;
+}
+
 export class WorkerHandle {
   private readonly worker: Worker;
   private readonly port;
   private readonly flags: Int32Array;
-  private readonly sinks = new Map<number, CellSink>();
+  private readonly hosted = new Map<number, HostedCell>();
+  private readonly busy: Float64Array;
   private nextCell = 1;
   private alive = true;
   /** Resolves once the worker has loaded its engine. */
@@ -39,10 +52,12 @@ export class WorkerHandle {
     });
     const shared = new SharedArrayBuffer(Shared.length * Int32Array.BYTES_PER_ELEMENT);
     this.flags = new Int32Array(shared);
+    const busy = new SharedArrayBuffer(Busy.length * Float64Array.BYTES_PER_ELEMENT);
+    this.busy = new Float64Array(busy);
     const channel = new MessageChannel();
     this.port = channel.port1;
     this.worker = new Worker(WORKER_URL, {
-      workerData: { shared, port: channel.port2 },
+      workerData: { shared, busy, port: channel.port2 },
       transferList: [channel.port2],
       // Anything the engine prints goes to stderr: stdout carries protocol only.
       stdout: true,
@@ -58,7 +73,7 @@ export class WorkerHandle {
   }
 
   get cells(): number {
-    return this.sinks.size;
+    return this.hosted.size;
   }
 
   get timers(): number {
@@ -72,13 +87,18 @@ export class WorkerHandle {
   /** Starts a cell in this worker; returns the key that names it in later calls. */
   start(init: Omit<StartCell, "type" | "cell">, sink: CellSink): number {
     const cell = this.nextCell++;
-    this.sinks.set(cell, sink);
+    this.hosted.set(cell, { sink, cpuTimeMs: init.limits.cpuTimeMs });
     this.send({ type: "start", cell, ...init });
     return cell;
   }
 
+  /** Whether the cell is executing guest code right now (rather than idle or queued). */
+  isRunning(cell: number): boolean {
+    return this.busy[Busy.since] !== 0 && this.busy[Busy.cell] === cell;
+  }
+
   settle(cell: number, call: number, result: { json: string } | { error: string }): void {
-    if (!this.sinks.has(cell)) return;
+    if (!this.hosted.has(cell)) return;
     this.send(
       "json" in result
         ? { type: "toolResult", cell, call, json: result.json }
@@ -88,9 +108,32 @@ export class WorkerHandle {
 
   /** Stops a cell (terminated, or failed with `errorText`), even one spinning in JS. */
   stop(cell: number, errorText?: string): void {
-    if (!this.sinks.has(cell)) return;
+    const hosted = this.hosted.get(cell);
+    if (!hosted) return;
+    hosted.stopRequestedAt ??= Date.now();
     this.send(errorText === undefined ? { type: "stop", cell } : { type: "stop", cell, errorText });
     Atomics.add(this.flags, Shared.control, 1);
+  }
+
+  /**
+   * The watchdog: a cell that keeps running guest code well past a stop request or its CPU
+   * limit is stuck in a builtin that ignores interrupts. Only replacing the worker stops it;
+   * the cells that lived in it end with a clear error.
+   */
+  checkStuck(now: number): void {
+    const since = this.busy[Busy.since] ?? 0;
+    if (!this.alive || since === 0) return;
+    const key = this.busy[Busy.cell] ?? 0;
+    const cell = this.hosted.get(key);
+    if (!cell) return;
+    const stopOverdue =
+      cell.stopRequestedAt !== undefined && now - Math.max(cell.stopRequestedAt, since) > STOP_GRACE_MS;
+    if (!stopOverdue && now - since <= cell.cpuTimeMs + CPU_GRACE_MS) return;
+    this.retired = true;
+    this.endAll((hostedKey, hosted) =>
+      hostedKey === key ? LimitTexts.cpu(hosted.cpuTimeMs) : LimitTexts.workerReplaced,
+    );
+    void this.worker.terminate();
   }
 
   async close(): Promise<void> {
@@ -109,10 +152,10 @@ export class WorkerHandle {
     }
     if (message.type === "poisoned") {
       this.retired = true;
-      if (this.sinks.size === 0) void this.close();
+      if (this.hosted.size === 0) void this.close();
       return;
     }
-    const sink = this.sinks.get(message.cell);
+    const sink = this.hosted.get(message.cell)?.sink;
     if (!sink) return;
     switch (message.type) {
       case "item":
@@ -128,9 +171,9 @@ export class WorkerHandle {
         sink.onYield();
         return;
       case "done":
-        this.sinks.delete(message.cell);
+        this.hosted.delete(message.cell);
         sink.onDone(message);
-        if (this.retired && this.sinks.size === 0) void this.close();
+        if (this.retired && this.hosted.size === 0) void this.close();
         return;
     }
   }
@@ -138,10 +181,16 @@ export class WorkerHandle {
   /** The worker exited or crashed: every cell it hosted ends as the engine ending. */
   private gone(): void {
     if (!this.alive) return;
+    this.endAll(() => Messages.runtimeEnded);
+  }
+
+  private endAll(errorText: (key: number, cell: HostedCell) => string): void {
     this.alive = false;
-    const sinks = [...this.sinks.values()];
-    this.sinks.clear();
-    for (const sink of sinks) sink.onDone({ errorText: Messages.runtimeEnded, terminated: false, writes: [] });
+    const hosted = [...this.hosted];
+    this.hosted.clear();
+    for (const [key, cell] of hosted) {
+      cell.sink.onDone({ errorText: errorText(key, cell), terminated: false, writes: [] });
+    }
     this.onGone(this);
   }
 }

@@ -55,7 +55,17 @@ export const Shared = {
   length: 2,
 } as const;
 
+/** Slots of the Float64Array the worker writes so the main thread's watchdog can read them. */
+export const Busy = {
+  /** `Date.now()` when the worker entered guest code, 0 while it is idle. */
+  since: 0,
+  /** The key of the cell running guest code. */
+  cell: 1,
+  length: 2,
+} as const;
+
 export interface WorkerInit {
   shared: SharedArrayBuffer;
+  busy: SharedArrayBuffer;
   port: MessagePort;
 }

@@ -1,11 +1,8 @@
-// Builds a vscode-jsonrpc connection over a pair of streams in the chosen framing.
-import {
-  createMessageConnection,
-  type MessageConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-} from "vscode-jsonrpc/node";
-import { NdjsonMessageReader, NdjsonMessageWriter } from "./ndjson.js";
+// Builds a vscode-jsonrpc connection over a pair of streams in the chosen framing, behind a
+// reader that answers malformed input itself.
+import { createMessageConnection, type MessageConnection, StreamMessageWriter } from "vscode-jsonrpc/node";
+import { contentLengthSplitter, GuardedMessageReader, lineSplitter } from "./framing.js";
+import { NdjsonMessageWriter } from "./ndjson.js";
 
 export const FRAMINGS = ["content-length", "ndjson"] as const;
 export type Framing = (typeof FRAMINGS)[number];
@@ -14,9 +11,10 @@ export function connect(
   input: NodeJS.ReadableStream,
   output: NodeJS.WritableStream,
   framing: Framing,
+  maxMessageBytes: number,
 ): MessageConnection {
-  if (framing === "ndjson") {
-    return createMessageConnection(new NdjsonMessageReader(input), new NdjsonMessageWriter(output));
-  }
-  return createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+  const writer = framing === "ndjson" ? new NdjsonMessageWriter(output) : new StreamMessageWriter(output);
+  const splitter = framing === "ndjson" ? lineSplitter(maxMessageBytes) : contentLengthSplitter(maxMessageBytes);
+  const reader = new GuardedMessageReader(input, splitter, (response) => void writer.write(response).catch(() => {}));
+  return createMessageConnection(reader, writer);
 }

@@ -1,0 +1,163 @@
+// Reading JSON-RPC messages off a byte stream, for both framings, without trusting the peer:
+// broken JSON, non-objects, wrong versions, oversized messages and malformed headers each get
+// a JSON-RPC error response (with the request's id when one can be read), and the stream
+// carries on. vscode-jsonrpc only ever sees well-formed messages.
+import { ErrorCode } from "@codemode/protocol";
+import {
+  AbstractMessageReader,
+  type DataCallback,
+  type Disposable,
+  type Message,
+  type ResponseMessage,
+} from "vscode-jsonrpc/node";
+
+/** Cuts a byte stream into message bodies; `undefined` when more bytes are needed. */
+export interface Splitter {
+  next(buffer: Buffer): { consumed: number; body?: Buffer; error?: string } | undefined;
+}
+
+const MAX_HEADER_BYTES = 8 * 1024;
+const HEADER_END = Buffer.from("\r\n\r\n");
+
+export function contentLengthSplitter(maxMessageBytes: number): Splitter {
+  let skipping = 0;
+  return {
+    next(buffer) {
+      if (skipping > 0) {
+        // The rest of an oversized body: drop it as it arrives.
+        const consumed = Math.min(skipping, buffer.length);
+        skipping -= consumed;
+        return consumed > 0 ? { consumed } : undefined;
+      }
+      const headerEnd = buffer.indexOf(HEADER_END);
+      if (headerEnd < 0) {
+        if (buffer.length <= MAX_HEADER_BYTES) return undefined;
+        return { consumed: buffer.length, error: "message header too long" };
+      }
+      const header = buffer.subarray(0, headerEnd).toString("ascii");
+      const match = /^content-length:\s*(\d+)\s*$/im.exec(header);
+      const start = headerEnd + HEADER_END.length;
+      if (!match) return { consumed: start, error: "message header without a valid Content-Length" };
+      const length = Number(match[1]);
+      if (length > maxMessageBytes) {
+        skipping = length;
+        return { consumed: start, error: `message of ${length} bytes exceeds the limit of ${maxMessageBytes}` };
+      }
+      if (buffer.length < start + length) return undefined;
+      return { consumed: start + length, body: buffer.subarray(start, start + length) };
+    },
+  };
+}
+
+export function lineSplitter(maxMessageBytes: number): Splitter {
+  let skipping = false;
+  return {
+    next(buffer) {
+      const end = buffer.indexOf(10);
+      if (skipping) {
+        if (end < 0) return buffer.length > 0 ? { consumed: buffer.length } : undefined;
+        skipping = false;
+        return { consumed: end + 1 };
+      }
+      if (end < 0) {
+        if (buffer.length <= maxMessageBytes) return undefined;
+        skipping = true;
+        return { consumed: buffer.length, error: `message exceeds the limit of ${maxMessageBytes} bytes` };
+      }
+      return { consumed: end + 1, body: buffer.subarray(0, end) };
+    },
+  };
+}
+
+type Classified = { message: Message } | { invalid: ResponseMessage } | { ignore: true };
+
+const invalid = (id: ResponseMessage["id"], code: number, message: string): Classified => ({
+  invalid: { jsonrpc: "2.0", id, error: { code, message } },
+});
+
+/** Checks that a parsed value is a JSON-RPC 2.0 message, or says what to answer. */
+export function classify(value: unknown): Classified {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const what = Array.isArray(value) ? "batches are not supported" : "a message must be a JSON object";
+    return invalid(null, ErrorCode.InvalidRequest, what);
+  }
+  const record = value as Record<string, unknown>;
+  const id = record.id;
+  const usableId = typeof id === "string" || (typeof id === "number" && Number.isFinite(id)) ? id : null;
+  if (record.jsonrpc !== "2.0") return invalid(usableId, ErrorCode.InvalidRequest, 'jsonrpc must be "2.0"');
+  if ("method" in record) {
+    if (typeof record.method !== "string")
+      return invalid(usableId, ErrorCode.InvalidRequest, "method must be a string");
+    if (id !== undefined && usableId === null)
+      return invalid(null, ErrorCode.InvalidRequest, "id must be a string or a number");
+    if (
+      "params" in record &&
+      (typeof record.params !== "object" || record.params === null) &&
+      record.params !== undefined
+    ) {
+      return usableId === null
+        ? { ignore: true }
+        : invalid(usableId, ErrorCode.InvalidParams, "params must be an object or an array");
+    }
+    return { message: record as unknown as Message };
+  }
+  // A response: vscode-jsonrpc ignores those whose id it does not know.
+  if ("result" in record || "error" in record) return { message: record as unknown as Message };
+  return invalid(usableId, ErrorCode.InvalidRequest, "neither a request, a notification nor a response");
+}
+
+export class GuardedMessageReader extends AbstractMessageReader {
+  private buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly input: NodeJS.ReadableStream,
+    private readonly splitter: Splitter,
+    /** Writes an error response for input that is not a usable message. */
+    private readonly answer: (response: ResponseMessage) => void,
+  ) {
+    super();
+  }
+
+  listen(callback: DataCallback): Disposable {
+    const onData = (chunk: Buffer | string) => {
+      this.buffer = Buffer.concat([this.buffer, typeof chunk === "string" ? Buffer.from(chunk) : chunk]);
+      for (let piece = this.splitter.next(this.buffer); piece; piece = this.splitter.next(this.buffer)) {
+        this.buffer = this.buffer.subarray(piece.consumed);
+        if (piece.error)
+          this.answer({ jsonrpc: "2.0", id: null, error: { code: ErrorCode.InvalidRequest, message: piece.error } });
+        if (piece.body) this.deliver(piece.body, callback);
+      }
+    };
+    const onEnd = () => this.fireClose();
+    const onError = (error: Error) => this.fireError(error);
+    this.input.on("data", onData);
+    this.input.on("end", onEnd);
+    this.input.on("error", onError);
+    return {
+      dispose: () => {
+        this.input.off("data", onData);
+        this.input.off("end", onEnd);
+        this.input.off("error", onError);
+      },
+    };
+  }
+
+  private deliver(body: Buffer, callback: DataCallback): void {
+    const text = body.toString("utf8").trim();
+    if (text === "") return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      this.answer({
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: ErrorCode.ParseError, message: "parse error: invalid JSON" },
+      });
+      return;
+    }
+    const classified = classify(value);
+    if ("message" in classified) callback(classified.message);
+    else if ("invalid" in classified) this.answer(classified.invalid);
+  }
+}
