@@ -18,6 +18,9 @@ Options:
   --framing <content-length|ndjson>  message framing (default: content-length)
   --log-level <error|warn|info|debug> stderr log threshold (default: warn)
   --max-workers <n>                  engine worker threads (default: ${defaultWorkers()})
+  --max-sessions <n>                 open sessions at once (default: ${DEFAULT_DAEMON_LIMITS.maxSessions})
+  --max-cells <n>                    live cells at once, all sessions (default: ${DEFAULT_DAEMON_LIMITS.maxCells})
+  --max-message-bytes <n>            largest JSON-RPC message accepted (default: ${DEFAULT_DAEMON_LIMITS.maxMessageBytes})
   --version                          print the version and exit
   --help                             print this help and exit
 `;
@@ -51,16 +54,26 @@ function main(): void {
   if (!FRAMINGS.includes(framing)) fail(`unknown framing ${framing}`);
   const level = values["log-level"] as LogLevel;
   if (!LOG_LEVELS.includes(level)) fail(`unknown log level ${level}`);
-  const maxWorkers = Number(values["max-workers"]);
-  if (!Number.isInteger(maxWorkers) || maxWorkers < 1) fail("--max-workers must be a positive integer");
+  const positive = (name: string): number => {
+    const value = Number(values[name as keyof typeof values]);
+    if (!Number.isInteger(value) || value < 1) fail(`--${name} must be a positive integer`);
+    return value;
+  };
+  const maxWorkers = positive("max-workers");
+  const limits = {
+    maxSessions: positive("max-sessions"),
+    maxCells: positive("max-cells"),
+    maxMessageBytes: positive("max-message-bytes"),
+  };
 
   const logger = stderrLogger(level);
   let exiting = false;
   startServer({
-    connection: connect(process.stdin, process.stdout, framing, DEFAULT_DAEMON_LIMITS.maxMessageBytes),
+    connection: connect(process.stdin, process.stdout, framing, limits.maxMessageBytes),
     logger,
     framing,
     maxWorkers,
+    limits,
     exit: (code) => {
       if (exiting) return;
       exiting = true;
@@ -76,6 +89,9 @@ function parse() {
       framing: { type: "string", default: "content-length" },
       "log-level": { type: "string", default: "warn" },
       "max-workers": { type: "string", default: String(defaultWorkers()) },
+      "max-sessions": { type: "string", default: String(DEFAULT_DAEMON_LIMITS.maxSessions) },
+      "max-cells": { type: "string", default: String(DEFAULT_DAEMON_LIMITS.maxCells) },
+      "max-message-bytes": { type: "string", default: String(DEFAULT_DAEMON_LIMITS.maxMessageBytes) },
       version: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },

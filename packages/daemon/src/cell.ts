@@ -47,7 +47,7 @@ type State =
   | { kind: "running" }
   /** The JS settled; callbacks are being drained before the answer. */
   | { kind: "completing"; done: Promise<void> }
-  | { kind: "buffered"; outcome: CellOutcome }
+  | { kind: "buffered"; outcome: CellOutcome; since: number }
   | { kind: "terminating" }
   | { kind: "closed" };
 
@@ -108,8 +108,14 @@ export class Cell implements CellSink {
     );
   }
 
-  get live(): boolean {
-    return this.state.kind !== "closed";
+  /** When its completion was buffered, if it is waiting for someone to collect it. */
+  get bufferedSince(): number | undefined {
+    return this.state.kind === "buffered" ? this.state.since : undefined;
+  }
+
+  /** Drops an uncollected completion to free its slot; a later wait answers missing. */
+  discardBuffered(): void {
+    if (this.state.kind === "buffered") this.close();
   }
 
   /** Becomes the cell's observer: answers yielded at the deadline, or the terminal outcome. */
@@ -233,7 +239,7 @@ export class Cell implements CellSink {
       ...(result.errorText === undefined ? {} : { errorText: result.errorText }),
     };
     if (this.deliver(outcome)) this.close();
-    else this.state = { kind: "buffered", outcome };
+    else this.state = { kind: "buffered", outcome, since: Date.now() };
   }
 
   private async runTermination(): Promise<CellOutcome> {

@@ -8,12 +8,14 @@ import {
   type SessionOpenParams,
   withOverrides,
 } from "@codemode/protocol";
-import type { CellHost } from "./cell.js";
+import type { Cell, CellHost } from "./cell.js";
 import { Errors } from "./daemon-error.js";
 import { EnginePool } from "./engine/engine-pool.js";
 import { Session, type SessionContext, type SessionEvents } from "./session.js";
 
 const MAX_REMEMBERED_SHUTDOWNS = 10_000;
+/** How many cells a capacity error names. */
+const MAX_NAMED_HOLDERS = 20;
 
 export interface DaemonOptions {
   host: CellHost;
@@ -117,8 +119,26 @@ export class Daemon {
     }
   }
 
+  /**
+   * Capacity policy: at `maxCells`, the completion that has waited longest for a `wait` is
+   * dropped to make room (finished results nobody collects must not hold slots forever);
+   * with none to drop, the error names the cells holding the slots.
+   */
   private admitCell(): void {
     const max = this.options.limits.maxCells;
-    if (this.counters.cells >= max) throw Errors.limit(`too many live cells (maxCells: ${max})`);
+    if (this.counters.cells < max) return;
+    let oldest: Cell | undefined;
+    for (const session of this.sessions.values()) {
+      const candidate = session.oldestBuffered();
+      if (candidate && (!oldest || (candidate.bufferedSince ?? 0) < (oldest.bufferedSince ?? 0))) oldest = candidate;
+    }
+    if (oldest) {
+      oldest.discardBuffered();
+      return;
+    }
+    const holders = [...this.sessions.values()].flatMap((session) => session.cellNames());
+    const shown = holders.slice(0, MAX_NAMED_HOLDERS).join(", ");
+    const more = holders.length > MAX_NAMED_HOLDERS ? ` and ${holders.length - MAX_NAMED_HOLDERS} more` : "";
+    throw Errors.limit(`too many live cells (maxCells: ${max}); held by ${shown}${more}`);
   }
 }

@@ -52,8 +52,19 @@ export class Session {
     };
   }
 
-  get liveCells(): number {
-    return this.cells.size;
+  /** The cells holding daemon capacity, as `session/cell` names. */
+  cellNames(): string[] {
+    return [...this.cells.keys()].map((cellId) => `${this.id}/${cellId}`);
+  }
+
+  /** The cell whose completion has waited longest for a `wait`, if any. */
+  oldestBuffered(): Cell | undefined {
+    let oldest: Cell | undefined;
+    for (const cell of this.cells.values()) {
+      const since = cell.bufferedSince;
+      if (since !== undefined && (oldest === undefined || since < (oldest.bufferedSince ?? since))) oldest = cell;
+    }
+    return oldest;
   }
 
   /** Admits a cell (synchronously, so a racing shutdown sees it) and returns its first observation. */

@@ -7,8 +7,8 @@ import {
   CellStarted,
   CellTerminate,
   CellWait,
+  type DaemonLimits,
   DaemonStatsRequest,
-  DEFAULT_DAEMON_LIMITS,
   ErrorCode,
   Exit,
   Initialize,
@@ -47,6 +47,7 @@ export interface ServerOptions {
   logger: Logger;
   framing: "content-length" | "ndjson";
   maxWorkers: number;
+  limits: DaemonLimits;
   /** Called when the daemon should exit, with LSP's exit code. */
   exit(code: number): void;
 }
@@ -73,7 +74,7 @@ export function startServer(options: ServerOptions): Daemon {
     stored: (sessionId, cellId, values) =>
       void connection.sendNotification(SessionStored.method, { sessionId, cellId, values }),
   };
-  const daemon = new Daemon({ host, events, limits: DEFAULT_DAEMON_LIMITS, maxWorkers: options.maxWorkers });
+  const daemon = new Daemon({ host, events, limits: options.limits, maxWorkers: options.maxWorkers });
 
   async function reverseRequest<M extends RequestMethod>(
     method: M,
