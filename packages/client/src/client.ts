@@ -87,7 +87,10 @@ export class CodeModeClient implements AsyncDisposable {
   private async restart(): Promise<DaemonLink> {
     if (this.closed) throw new CodeModeError(ErrorCode.InternalError, "the client is closed");
     if (this.options.streams) {
-      throw new CodeModeError(ErrorCode.InternalError, "the daemon is gone and a stream connection cannot be restarted");
+      throw new CodeModeError(
+        ErrorCode.InternalError,
+        "the daemon is gone and a stream connection cannot be restarted",
+      );
     }
     const maxRestarts = this.options.maxRestarts ?? 5;
     if (this.restarts >= maxRestarts) {

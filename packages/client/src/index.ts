@@ -2,5 +2,6 @@ export { ErrorCode, type ToolDefinitionInput as ToolDefinition } from "@codemode
 export { type ClientOptions, CodeModeClient } from "./client.js";
 export type { DaemonOptions } from "./daemon-link.js";
 export { CodeModeError } from "./errors.js";
+export * from "./model/index.js";
 export type { RemoteSession } from "./remote-session.js";
 export type * from "./types.js";

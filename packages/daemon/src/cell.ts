@@ -7,6 +7,7 @@ import {
   type CellOutcome,
   type ContentItem,
   type JsonValue,
+  jsToolName,
   Messages,
   type ToolDefinition,
   type ToolInvokeParams,
@@ -15,7 +16,7 @@ import { Errors } from "./daemon-error.js";
 import type { CellSink, WorkerHandle } from "./engine/worker-handle.js";
 import { LimitTexts } from "./limit-texts.js";
 import { ReverseCalls } from "./reverse-calls.js";
-import { jsToolName } from "./tool-names.js";
+
 
 /** The host side of a cell's reverse requests; the RPC layer implements it. */
 export interface CellHost {

@@ -37,7 +37,7 @@ describe("soak", () => {
     const sessions = await Promise.all(Array.from({ length: 4 }, () => daemon.open()));
     let next = 0;
     let baseline = 0;
-    const warmUp = Math.min(500, Math.floor(CELLS / 4));
+    const warmUp = Math.floor(CELLS / 4);
     const worker = async () => {
       for (let index = next++; index < CELLS; index = next++) {
         await runCell(daemon, sessions[index % sessions.length] ?? "", index);

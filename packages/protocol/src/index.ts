@@ -5,3 +5,4 @@ export * from "./limits.js";
 export * from "./messages.js";
 export * from "./methods.js";
 export * from "./version.js";
+export * from "./tool-names.js";

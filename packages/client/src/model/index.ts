@@ -1,0 +1,22 @@
+// The model-facing layer: what a host hands the model as `exec` and `wait`, and how results read.
+export { type ExecSource, ExecSourceErrors, parseExecSource } from "./exec-source.js";
+export { isJsIdentifier, jsToolName } from "./identifiers.js";
+export { type RenderOptions, renderOutcome } from "./render.js";
+export { schemaToTypeScript } from "./schema-to-ts.js";
+export { type DescribedTool, EXEC_ENVIRONMENT, execToolDescription, toolDeclaration } from "./tool-description.js";
+export {
+  countLines,
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  estimateTokens,
+  truncateItems,
+  truncateMiddle,
+  utf8Length,
+} from "./truncate.js";
+export {
+  parseWaitArguments,
+  WAIT_TOOL,
+  WAIT_TOOL_DESCRIPTION,
+  WAIT_TOOL_NAME,
+  WAIT_TOOL_PARAMETERS,
+  type WaitArguments,
+} from "./wait-tool.js";
