@@ -1,0 +1,134 @@
+// The daemon's workloads, all through the client library against the real daemon.
+import { CodeModeClient } from "@codemode/client";
+import { median, now, p99, sleep, timeEach } from "./stats.mjs";
+
+const ECHO = [{ name: "echo", description: "returns its input" }];
+const HOLD = [{ name: "hold", description: "answers when released" }];
+
+/** A delegate whose `echo` answers at once and records when each call arrived. */
+function echoDelegate(arrivals = []) {
+  const held = [];
+  return {
+    arrivals,
+    held,
+    delegate: {
+      invokeTool: (call, signal) => {
+        arrivals.push(now());
+        if (call.tool.name !== "hold") return Promise.resolve(call.input ?? null);
+        return new Promise((resolve, reject) => {
+          held.push(resolve);
+          signal.addEventListener("abort", () => reject(new Error("cancelled")));
+        });
+      },
+      notify: async () => {},
+    },
+  };
+}
+
+async function run(session, source, options = {}) {
+  const cell = await session.execute({ toolCallId: "bench", source, enabledTools: ECHO, ...options });
+  return cell.initialResponse;
+}
+
+/** Gaps between successive tool calls of one cell: one full round trip each. */
+const gaps = (arrivals) => arrivals.slice(1).map((t, i) => t - (arrivals[i] ?? t));
+
+export async function daemonWorkloads(scale) {
+  const results = {};
+  const client = await CodeModeClient.start();
+  const solo = echoDelegate();
+  const session = await client.openSession({ delegate: solo.delegate });
+
+  results.trivial = await timeEach(300 * scale, () => run(session, "text(1)"));
+
+  const perCall = [];
+  for (let i = 0; i < 5; i++) {
+    solo.arrivals.length = 0;
+    const start = now();
+    await run(session, "for (let i = 0; i < 1000; i++) await tools.echo(i)");
+    perCall.push((now() - start) / 1000);
+  }
+  results.sequentialPerCall = perCall;
+  results.soloGaps = gaps(solo.arrivals);
+
+  const hundred = await timeEach(20 * scale, () => run(session, "for (let i = 0; i < 100; i++) await tools.echo(i)"));
+  results.hundredCalls = hundred;
+
+  const throughput = [];
+  for (let i = 0; i < 5; i++) {
+    const start = now();
+    await run(session, "await Promise.all(Array.from({ length: 2000 }, (_, i) => tools.echo(i)))");
+    throughput.push(2000 / ((now() - start) / 1000));
+  }
+  results.parallelPerSecond = median(throughput);
+
+  const terminate = [];
+  for (let i = 0; i < 30 * scale; i++) {
+    const cell = await session.execute({ toolCallId: "spin", source: "while (true) {}", yieldTimeMs: 0 });
+    await cell.initialResponse;
+    await sleep(5);
+    const start = now();
+    await session.terminate(cell.cellId);
+    terminate.push(now() - start);
+  }
+  results.terminate = terminate;
+
+  // Tool-call latency of one session while another session spins.
+  const spinner = await client.openSession({ delegate: echoDelegate().delegate });
+  const spinning = await spinner.execute({ toolCallId: "spin", source: "while (true) {}", yieldTimeMs: 0 });
+  await spinning.initialResponse;
+  const neighbour = echoDelegate();
+  const observed = await client.openSession({ delegate: neighbour.delegate });
+  await run(observed, "for (let i = 0; i < 3000; i++) await tools.echo(i)");
+  results.neighbourGaps = gaps(neighbour.arrivals);
+  await spinner.terminate(spinning.cellId);
+  await spinner.shutdown();
+  await observed.shutdown();
+
+  results.concurrent = await concurrentCells(client, 1000);
+  await session.shutdown();
+  await client.close();
+
+  // From nothing to the first completed cell; shutting the daemon down is not counted.
+  results.coldStart = [];
+  for (let i = 0; i < 8; i++) {
+    const start = now();
+    const cold = await CodeModeClient.start();
+    const coldSession = await cold.openSession({ delegate: echoDelegate().delegate });
+    await run(coldSession, "text(1)");
+    results.coldStart.push(now() - start);
+    await cold.close();
+  }
+  return results;
+}
+
+/** `count` cells each awaiting a tool at once: the daemon's peak RSS and memory per cell. */
+async function concurrentCells(client, count) {
+  const holder = echoDelegate();
+  const session = await client.openSession({ delegate: holder.delegate });
+  const before = (await client.stats()).memory.rss;
+  let peak = before;
+  const sampling = setInterval(async () => {
+    peak = Math.max(peak, (await client.stats()).memory.rss);
+  }, 20);
+  const cells = [];
+  for (let i = 0; i < count; i++) {
+    cells.push(
+      await session.execute({
+        toolCallId: "c",
+        source: "text(await tools.hold())",
+        enabledTools: HOLD,
+        yieldTimeMs: 0,
+      }),
+    );
+  }
+  while (holder.held.length < count) await sleep(10);
+  peak = Math.max(peak, (await client.stats()).memory.rss);
+  clearInterval(sampling);
+  for (const resolve of holder.held) resolve("released");
+  for (const cell of cells) await session.wait({ cellId: cell.cellId });
+  await session.shutdown();
+  return { before, peak, perCell: (peak - before) / count };
+}
+
+export { median, p99 };
