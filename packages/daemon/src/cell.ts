@@ -17,7 +17,6 @@ import type { CellSink, WorkerHandle } from "./engine/worker-handle.js";
 import { LimitTexts } from "./limit-texts.js";
 import { ReverseCalls } from "./reverse-calls.js";
 
-
 /** The host side of a cell's reverse requests; the RPC layer implements it. */
 export interface CellHost {
   invokeTool(params: ToolInvokeParams, signal: AbortSignal): Promise<JsonValue>;

@@ -23,9 +23,14 @@ if (!out) throw new Error("engine-worker must run in a worker thread");
 const syncVariant = releaseSync.default as unknown as QuickJSSyncVariant;
 const wasmMemory = new WebAssembly.Memory({ initial: INITIAL_MEMORY, maximum: MAXIMUM_MEMORY });
 const module = await newQuickJSWASMModuleFromVariant(newVariant(syncVariant, { wasmMemory }));
-out.postMessage({ type: "ready" } satisfies FromWorker);
 
 const cells = new Map<number, GuestCell>();
+/**
+ * One engine built ahead of the next cell, when the worker is idle: a cell then starts
+ * without paying for its runtime, context and prelude.
+ */
+let spare: GuestCell | undefined;
+let spareScheduled = false;
 /** Commands drained by the interrupt handler, handled once the running cell returns. */
 const deferred: ToWorker[] = [];
 /**
@@ -75,6 +80,20 @@ function pollControl(): void {
   if (deferred.length > 0) queueMicrotask(flushDeferred);
 }
 
+/**
+ * One engine built ahead of the next cell, when the worker is idle: a cell then starts
+ * without paying for its runtime, context and prelude.
+ */
+
+function scheduleSpare(): void {
+  if (spare || spareScheduled) return;
+  spareScheduled = true;
+  setImmediate(() => {
+    spareScheduled = false;
+    spare ??= new GuestCell(module, pollControl);
+  });
+}
+
 function flushDeferred(): void {
   for (let message = deferred.shift(); message; message = deferred.shift()) handle(message);
 }
@@ -82,10 +101,12 @@ function flushDeferred(): void {
 function handle(message: ToWorker): void {
   switch (message.type) {
     case "start": {
-      const cell = new GuestCell(module, message, eventsFor(message.cell), pollControl);
+      const cell = spare ?? new GuestCell(module, pollControl);
+      spare = undefined;
       cells.set(message.cell, cell);
       if (drainedStops.has(message.cell)) cell.requestStop(drainedStops.get(message.cell));
-      cell.start(message);
+      cell.start(message, eventsFor(message.cell));
+      scheduleSpare();
       return;
     }
     case "toolResult":
@@ -105,3 +126,6 @@ port.on("message", (message: ToWorker) => {
   flushDeferred();
   handle(message);
 });
+
+spare = new GuestCell(module, pollControl);
+out.postMessage({ type: "ready" } satisfies FromWorker);

@@ -1,6 +1,6 @@
 // One cell inside an engine worker: its own QuickJS runtime and context, its timers, its
 // pending tool calls and its stored-value view. Everything it creates is disposed in `finish`.
-import type { CellLimits, ContentItem, ImageDetail } from "@codemode/protocol";
+import { type CellLimits, type ContentItem, DEFAULT_CELL_LIMITS, type ImageDetail } from "@codemode/protocol";
 import type {
   QuickJSContext,
   QuickJSDeferredPromise,
@@ -27,15 +27,33 @@ export interface CellEvents {
 
 type Ending = { kind: "exited" } | { kind: "failed"; errorText: string } | { kind: "terminated" };
 
+/** The events of a cell built ahead of time, before it is given to a cell: there are none. */
+const UNASSIGNED: CellEvents = {
+  busy: () => {},
+  item: () => {},
+  toolCall: () => {},
+  notify: () => {},
+  yieldControl: () => {},
+  timersChanged: () => {},
+  done: () => {},
+  poisoned: () => {},
+};
+
+/**
+ * A cell's engine. It is built ahead of time (runtime, context and prelude, the costly part)
+ * and then `start`ed with a cell's source, tools, stored values and limits.
+ */
 export class GuestCell {
   private readonly runtime: QuickJSRuntime;
   private readonly vm: QuickJSContext;
-  private readonly limits: CellLimits;
-  private readonly stored: Map<string, string>;
+  private limits: CellLimits = DEFAULT_CELL_LIMITS;
+  private stored = new Map<string, string>();
+  private events = UNASSIGNED;
   private readonly writes = new Map<string, string>();
   private readonly calls = new Map<number, QuickJSDeferredPromise>();
   private readonly timers = new Map<number, { timer: NodeJS.Timeout; callback: QuickJSHandle }>();
-  private describe: QuickJSHandle | undefined;
+  private readonly installTools: QuickJSHandle;
+  private readonly describe: QuickJSHandle;
   private main: QuickJSHandle | undefined;
   private ending: Ending | undefined;
   private finished = false;
@@ -47,16 +65,10 @@ export class GuestCell {
 
   constructor(
     module: QuickJSWASMModule,
-    start: StartCell,
-    private readonly events: CellEvents,
     /** Polled by the interrupt handler so a terminate reaches a cell stuck in a loop. */
     private readonly pollControl: () => void,
   ) {
-    this.limits = start.limits;
-    this.stored = new Map(start.stored);
     this.runtime = module.newRuntime();
-    this.runtime.setMemoryLimit(this.limits.heapBytes);
-    this.runtime.setMaxStackSize(this.limits.stackBytes);
     this.runtime.setInterruptHandler(() => this.shouldInterrupt());
     // Every import fails with the spec's error, thrown as a plain string (a thrown handle is
     // passed to the guest as is) and naming the specifier as written.
@@ -67,11 +79,23 @@ export class GuestCell {
       (_base, name) => name,
     );
     this.vm = this.runtime.newContext();
+    const vm = this.vm;
+    const prelude = vm.unwrapResult(vm.evalCode(PRELUDE_SOURCE, "prelude.js", { type: "global", strict: true }));
+    const host = this.hostObject();
+    const exports = vm.unwrapResult(vm.callFunction(prelude, vm.undefined, host));
+    this.installTools = vm.getProp(exports, "installTools");
+    this.describe = vm.getProp(exports, "describeError");
+    for (const handle of [prelude, host, exports]) handle.dispose();
   }
 
-  /** Evaluates the prelude, then the cell's module. */
-  start(start: StartCell): void {
-    this.enter(() => this.boot(start));
+  /** Gives this engine to a cell: its limits, stored values and tools, then runs its module. */
+  start(start: StartCell, events: CellEvents): void {
+    this.limits = start.limits;
+    this.stored = new Map(start.stored);
+    this.events = events;
+    this.runtime.setMemoryLimit(this.limits.heapBytes);
+    this.runtime.setMaxStackSize(this.limits.stackBytes);
+    this.enter(() => this.run(start));
   }
 
   /**
@@ -106,17 +130,13 @@ export class GuestCell {
     });
   }
 
-  private boot(start: StartCell): void {
-    const prelude = this.vm.evalCode(PRELUDE_SOURCE, "prelude.js", { type: "global", strict: true });
-    const preludeFn = this.vm.unwrapResult(prelude);
-    const host = this.hostObject();
-    const tools = this.vm.newString(JSON.stringify(start.tools));
-    const described = this.vm.callFunction(preludeFn, this.vm.undefined, host, tools);
-    preludeFn.dispose();
-    host.dispose();
+  private run(start: StartCell): void {
+    const vm = this.vm;
+    const tools = vm.newString(JSON.stringify(start.tools));
+    const installed = vm.callFunction(this.installTools, vm.undefined, tools);
     tools.dispose();
-    this.describe = this.vm.unwrapResult(described);
-    const result = this.vm.evalCode(start.source, "exec_main.mjs", { type: "module" });
+    vm.unwrapResult(installed).dispose();
+    const result = vm.evalCode(start.source, "exec_main.mjs", { type: "module" });
     if (result.error) {
       this.failWith(result.error);
     } else {
@@ -186,7 +206,6 @@ export class GuestCell {
   }
 
   private errorText(error: QuickJSHandle): string {
-    if (!this.describe) return String(this.vm.dump(error));
     const described = this.vm.callFunction(this.describe, this.vm.undefined, error);
     if (described.error) {
       described.error.dispose();
@@ -219,7 +238,8 @@ export class GuestCell {
     try {
       for (const { callback } of this.timers.values()) callback.dispose();
       for (const deferred of this.calls.values()) deferred.dispose();
-      this.describe?.dispose();
+      this.describe.dispose();
+      this.installTools.dispose();
       this.main?.dispose();
       this.vm.dispose();
       this.runtime.dispose();

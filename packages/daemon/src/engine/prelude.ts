@@ -2,9 +2,9 @@
 // captures every builtin it relies on (so a cell that tampers with JSON or prototypes cannot
 // bend the helpers), and receives the host primitives as an argument, never as a global.
 // Helper errors are thrown as plain strings with the spec's exact texts. It returns the
-// function the host uses to describe a thrown value.
+// functions that install the cell's tools and describe a thrown value.
 
-export const PRELUDE_SOURCE = String.raw`(function (host, toolsJson) {
+export const PRELUDE_SOURCE = String.raw`(function (host) {
   "use strict";
   const global = globalThis;
   const apply = Reflect.apply;
@@ -133,37 +133,40 @@ export const PRELUDE_SOURCE = String.raw`(function (host, toolsJson) {
     host.clearTimeout(toNumber(id));
   }
 
-  const toolList = parse(toolsJson);
-  const tools = create(null);
-  const allTools = [];
-  for (let i = 0; i < toolList.length; i++) {
-    const index = i;
-    const name = toolList[i].jsName;
-    if (name in tools) continue; // two tools with the same JS name: the first one wins
-    const call = function (arg) {
-      const input = arguments.length === 0 ? undefined : stringify(arg);
-      return apply(then, host.callTool(index, input), [parse]);
-    };
-    defineProperty(call, "name", { value: name });
-    defineProperty(tools, name, { value: call, enumerable: true });
-    allTools[allTools.length] = freeze({ name, description: toolList[i].description });
-  }
-
   const globals = {
-    tools: freeze(tools),
-    ALL_TOOLS: freeze(allTools),
     text, image, generatedImage, notify, store, load, yield_control, exit, setTimeout, clearTimeout,
   };
-  for (const name in globals) {
-    defineProperty(global, name, { value: globals[name], writable: false, enumerable: false, configurable: false });
-  }
+  const define = (name, value) =>
+    defineProperty(global, name, { value, writable: false, enumerable: false, configurable: false });
+  for (const name in globals) define(name, globals[name]);
   for (const name of ["console", "WebAssembly", "Atomics", "SharedArrayBuffer", "require", "process", "setInterval", "clearInterval"]) {
     delete global[name];
   }
 
+  // Installed once the cell is known: the rest of the globals are built ahead of time.
+  function installTools(toolsJson) {
+    const toolList = parse(toolsJson);
+    const tools = create(null);
+    const allTools = [];
+    for (let i = 0; i < toolList.length; i++) {
+      const index = i;
+      const name = toolList[i].jsName;
+      if (name in tools) continue; // two tools with the same JS name: the first one wins
+      const call = function (arg) {
+        const input = arguments.length === 0 ? undefined : stringify(arg);
+        return apply(then, host.callTool(index, input), [parse]);
+      };
+      defineProperty(call, "name", { value: name });
+      defineProperty(tools, name, { value: call, enumerable: true });
+      allTools[allTools.length] = freeze({ name, description: toolList[i].description });
+    }
+    define("tools", freeze(tools));
+    define("ALL_TOOLS", freeze(allTools));
+  }
+
   // The host turns a thrown value into the cell's errorText with this. QuickJS stacks lack
   // V8's "Name: message" first line, so it is added back.
-  return function describeError(error) {
+  function describeError(error) {
     try {
       if (error !== null && typeof error === "object" && typeof error.stack === "string") {
         const head = toString(error);
@@ -175,5 +178,7 @@ export const PRELUDE_SOURCE = String.raw`(function (host, toolsJson) {
     } catch (failure) {
       return "uncaught exception";
     }
-  };
+  }
+
+  return { installTools, describeError };
 })`;
