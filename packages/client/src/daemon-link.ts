@@ -2,6 +2,7 @@
 // JSON-RPC connection, the LSP handshake, and the routing of the daemon's reverse requests.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import { ContentLengthMessageWriter } from "@codemode/daemon";
 import {
   CellClosed,
   CellNotify,
@@ -32,7 +33,6 @@ import {
   createMessageConnection,
   type MessageConnection,
   StreamMessageReader,
-  StreamMessageWriter,
 } from "vscode-jsonrpc/node";
 import type { z } from "zod";
 import { CodeModeError } from "./errors.js";
@@ -86,7 +86,7 @@ export class DaemonLink {
     const input = options.streams?.input ?? child?.stdout;
     const output = options.streams?.output ?? child?.stdin;
     if (!input || !output) throw new CodeModeError(-32603, "daemon streams unavailable");
-    const connection = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+    const connection = createMessageConnection(new StreamMessageReader(input), new ContentLengthMessageWriter(output));
     let link: DaemonLink | undefined;
     // Aborts every delegate call still running when the daemon goes away.
     const lifetime = new AbortController();

@@ -3,4 +3,5 @@ export { Daemon, type DaemonOptions } from "./daemon.js";
 export { type Logger, stderrLogger } from "./logger.js";
 export { type ServerOptions, startServer } from "./rpc/server.js";
 export { connect, FRAMINGS, type Framing } from "./rpc/transport.js";
+export { ContentLengthMessageWriter, NdjsonMessageWriter } from "./rpc/writers.js";
 export { VERSION } from "./version.js";

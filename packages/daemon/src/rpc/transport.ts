@@ -1,8 +1,8 @@
 // Builds a vscode-jsonrpc connection over a pair of streams in the chosen framing, behind a
 // reader that answers malformed input itself.
-import { createMessageConnection, type MessageConnection, StreamMessageWriter } from "vscode-jsonrpc/node";
+import { createMessageConnection, type MessageConnection } from "vscode-jsonrpc/node";
 import { contentLengthSplitter, GuardedMessageReader, lineSplitter } from "./framing.js";
-import { NdjsonMessageWriter } from "./ndjson.js";
+import { ContentLengthMessageWriter, NdjsonMessageWriter } from "./writers.js";
 
 export const FRAMINGS = ["content-length", "ndjson"] as const;
 export type Framing = (typeof FRAMINGS)[number];
@@ -13,7 +13,7 @@ export function connect(
   framing: Framing,
   maxMessageBytes: number,
 ): MessageConnection {
-  const writer = framing === "ndjson" ? new NdjsonMessageWriter(output) : new StreamMessageWriter(output);
+  const writer = framing === "ndjson" ? new NdjsonMessageWriter(output) : new ContentLengthMessageWriter(output);
   const splitter = framing === "ndjson" ? lineSplitter(maxMessageBytes) : contentLengthSplitter(maxMessageBytes);
   const reader = new GuardedMessageReader(input, splitter, (response) => void writer.write(response).catch(() => {}));
   return createMessageConnection(reader, writer);

@@ -1,0 +1,40 @@
+// Writing JSON-RPC messages, in either framing. Each message is one write issued at once, in
+// call order (vscode-jsonrpc's own writer queues every message behind a setImmediate).
+import { AbstractMessageWriter, type Message } from "vscode-jsonrpc/node";
+
+abstract class ImmediateMessageWriter extends AbstractMessageWriter {
+  constructor(private readonly output: NodeJS.WritableStream) {
+    super();
+    output.on("error", (error: Error) => this.fireError(error));
+    output.on("close", () => this.fireClose());
+  }
+
+  protected abstract frame(json: string): string;
+
+  write(message: Message): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.output.write(this.frame(JSON.stringify(message)), (error) => {
+        if (error) {
+          this.fireError(error, message);
+          reject(error);
+        } else resolve();
+      });
+    });
+  }
+
+  end(): void {}
+}
+
+/** LSP framing: a `Content-Length` header, then the UTF-8 JSON body. */
+export class ContentLengthMessageWriter extends ImmediateMessageWriter {
+  protected frame(json: string): string {
+    return `Content-Length: ${Buffer.byteLength(json, "utf8")}\r\n\r\n${json}`;
+  }
+}
+
+/** Newline-delimited JSON (one message per line, as MCP's stdio transport). */
+export class NdjsonMessageWriter extends ImmediateMessageWriter {
+  protected frame(json: string): string {
+    return `${json}\n`;
+  }
+}
