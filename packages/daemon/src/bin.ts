@@ -2,10 +2,12 @@
 // codemode-daemon: runs JavaScript cells in QuickJS and speaks JSON-RPC on stdin/stdout.
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
-import { DEFAULT_DAEMON_LIMITS } from "@codemode/protocol";
+// Only light modules are imported up front: the first engine worker starts loading QuickJS
+// while the JSON-RPC server's modules load.
+import { DEFAULT_DAEMON_LIMITS } from "@codemode/protocol/defaults";
+import { EnginePool } from "./engine/engine-pool.js";
 import { LOG_LEVELS, type LogLevel, stderrLogger } from "./logger.js";
-import { startServer } from "./rpc/server.js";
-import { connect, FRAMINGS, type Framing } from "./rpc/transport.js";
+import { FRAMINGS, type Framing } from "./rpc/framings.js";
 import { VERSION } from "./version.js";
 
 const HELP = `codemode-daemon ${VERSION}
@@ -34,7 +36,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   let args: ReturnType<typeof parse>;
   try {
     args = parse();
@@ -66,13 +68,16 @@ function main(): void {
     maxMessageBytes: positive("max-message-bytes"),
   };
 
+  const pool = new EnginePool(maxWorkers);
+  pool.warm();
+  const [{ startServer }, { connect }] = await Promise.all([import("./rpc/server.js"), import("./rpc/transport.js")]);
   const logger = stderrLogger(level);
   let exiting = false;
   startServer({
     connection: connect(process.stdin, process.stdout, framing, limits.maxMessageBytes),
     logger,
     framing,
-    maxWorkers,
+    pool,
     limits,
     exit: (code) => {
       if (exiting) return;
@@ -99,4 +104,4 @@ function parse() {
   });
 }
 
-main();
+await main();

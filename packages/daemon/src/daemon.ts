@@ -10,7 +10,7 @@ import {
 } from "@codemode/protocol";
 import type { Cell, CellHost } from "./cell.js";
 import { Errors } from "./daemon-error.js";
-import { EnginePool } from "./engine/engine-pool.js";
+import type { EnginePool } from "./engine/engine-pool.js";
 import { Session, type SessionContext, type SessionEvents } from "./session.js";
 
 const MAX_REMEMBERED_SHUTDOWNS = 10_000;
@@ -22,7 +22,8 @@ export interface DaemonOptions {
   events: SessionEvents;
   limits: DaemonLimits;
   cellLimits?: CellLimits;
-  maxWorkers: number;
+  /** The engine workers; the bin starts them before anything else loads. */
+  pool: EnginePool;
 }
 
 export class Daemon {
@@ -39,7 +40,7 @@ export class Daemon {
   private readonly shutDown = new Set<string>();
 
   constructor(private readonly options: DaemonOptions) {
-    this.pool = new EnginePool(options.maxWorkers);
+    this.pool = options.pool;
     this.pool.warm();
     this.cellLimits = options.cellLimits ?? DEFAULT_CELL_LIMITS;
     this.context = {

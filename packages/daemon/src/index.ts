@@ -1,7 +1,9 @@
 // The daemon as a library: start a server over any pair of streams (the bin uses stdio).
 export { Daemon, type DaemonOptions } from "./daemon.js";
+export { EnginePool } from "./engine/engine-pool.js";
 export { type Logger, stderrLogger } from "./logger.js";
+export { FRAMINGS, type Framing } from "./rpc/framings.js";
 export { type ServerOptions, startServer } from "./rpc/server.js";
-export { connect, FRAMINGS, type Framing } from "./rpc/transport.js";
+export { connect } from "./rpc/transport.js";
 export { ContentLengthMessageWriter, NdjsonMessageWriter } from "./rpc/writers.js";
 export { VERSION } from "./version.js";

@@ -1,4 +1,4 @@
-// Every limit of the daemon, with its default. One place for these numbers.
+// The schemas of the daemon's limits; their defaults are in defaults.ts.
 import { z } from "zod";
 
 const count = z.number().int().nonnegative();
@@ -28,19 +28,6 @@ export type CellLimits = z.infer<typeof CellLimits>;
 export const CellLimitsOverride = CellLimits.partial();
 export type CellLimitsOverride = z.infer<typeof CellLimitsOverride>;
 
-const MiB = 1024 * 1024;
-
-export const DEFAULT_CELL_LIMITS: CellLimits = {
-  heapBytes: 64 * MiB,
-  stackBytes: 256 * 1024,
-  cpuTimeMs: 30_000,
-  payloadBytes: 8 * MiB,
-  notifyBytes: 1 * MiB,
-  outputBytes: 32 * MiB,
-  timers: 1_000,
-  pendingToolCalls: 1_000,
-};
-
 /** Limits of the whole daemon. */
 export const DaemonLimits = z.object({
   maxSessions: positive,
@@ -49,18 +36,6 @@ export const DaemonLimits = z.object({
   maxMessageBytes: positive,
 });
 export type DaemonLimits = z.infer<typeof DaemonLimits>;
-
-export const DEFAULT_DAEMON_LIMITS: DaemonLimits = {
-  maxSessions: 1_000,
-  maxCells: 10_000,
-  maxMessageBytes: 64 * MiB,
-};
-
-/** Default yield deadline of `cell/execute` and `cell/wait`, milliseconds. */
-export const DEFAULT_YIELD_TIME_MS = 10_000;
-
-/** How long cancelled reverse requests may take to settle before they are abandoned. */
-export const CANCEL_GRACE_MS = 100;
 
 /** `base` with every limit that `override` sets. */
 export function withOverrides(base: CellLimits, override: CellLimitsOverride | undefined): CellLimits {

@@ -1,7 +1,8 @@
 // The protocol's schemas accept the messages of SPEC §5 and refuse malformed ones.
 import { describe, expect, it } from "vitest";
 import { ContentItem } from "./content.js";
-import { DEFAULT_CELL_LIMITS, withOverrides } from "./limits.js";
+import { DEFAULT_CELL_LIMITS } from "./defaults.js";
+import { withOverrides } from "./limits.js";
 import { CellOutcome, ToolDefinition } from "./messages.js";
 import { CellExecute, CellWait, SessionOpen, ToolInvoke } from "./methods.js";
 

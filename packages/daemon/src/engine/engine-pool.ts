@@ -70,9 +70,20 @@ export class EnginePool {
     return best;
   }
 
-  /** Keeps one idle worker loading ahead of the next session, while under the cap. */
+  /**
+   * Keeps one idle worker ready for the next session, while under the cap. It is started only
+   * once every worker has loaded its engine, so that it never competes with a worker that a
+   * session is already waiting for.
+   */
   private keepSpare(): void {
-    for (const worker of this.workers) if (worker.usable && worker.sessions === 0) return;
+    for (const worker of this.workers) {
+      if (!worker.usable) continue;
+      if (worker.sessions === 0) return;
+      if (!worker.isReady) {
+        void worker.ready.then(() => this.keepSpare());
+        return;
+      }
+    }
     if (this.workers.size < this.maxWorkers) this.spawn();
   }
 

@@ -1,6 +1,7 @@
 // One cell inside an engine worker: its own QuickJS runtime and context, its timers, its
 // pending tool calls and its stored-value view. Everything it creates is disposed in `finish`.
-import { type CellLimits, type ContentItem, DEFAULT_CELL_LIMITS, type ImageDetail } from "@codemode/protocol";
+// Types only: the protocol package's values pull in zod, which a worker need not load.
+import type { CellLimits, ContentItem, ImageDetail } from "@codemode/protocol";
 import type {
   QuickJSContext,
   QuickJSDeferredPromise,
@@ -27,7 +28,19 @@ export interface CellEvents {
 
 type Ending = { kind: "exited" } | { kind: "failed"; errorText: string } | { kind: "terminated" };
 
-/** The events of a cell built ahead of time, before it is given to a cell: there are none. */
+/** The limits of an engine built ahead of time, until it is given to a cell: none. */
+const UNLIMITED: CellLimits = {
+  heapBytes: Number.POSITIVE_INFINITY,
+  stackBytes: Number.POSITIVE_INFINITY,
+  cpuTimeMs: Number.POSITIVE_INFINITY,
+  payloadBytes: Number.POSITIVE_INFINITY,
+  notifyBytes: Number.POSITIVE_INFINITY,
+  outputBytes: Number.POSITIVE_INFINITY,
+  timers: Number.POSITIVE_INFINITY,
+  pendingToolCalls: Number.POSITIVE_INFINITY,
+};
+
+/** The events of an engine built ahead of time, until it is given to a cell: none. */
 const UNASSIGNED: CellEvents = {
   busy: () => {},
   item: () => {},
@@ -46,7 +59,7 @@ const UNASSIGNED: CellEvents = {
 export class GuestCell {
   private readonly runtime: QuickJSRuntime;
   private readonly vm: QuickJSContext;
-  private limits: CellLimits = DEFAULT_CELL_LIMITS;
+  private limits = UNLIMITED;
   private stored = new Map<string, string>();
   private events = UNASSIGNED;
   private readonly writes = new Map<string, string>();

@@ -2,7 +2,7 @@
 // each cell's sink, and turns a worker that died into a failure of the cells it hosted.
 import { MessageChannel, Worker } from "node:worker_threads";
 import type { ContentItem } from "@codemode/protocol";
-import { Messages } from "@codemode/protocol";
+import { Messages } from "@codemode/protocol/errors";
 import { LimitTexts } from "../limit-texts.js";
 import { Busy, type FromWorker, Shared, type StartCell, type ToWorker } from "./worker-protocol.js";
 

@@ -37,16 +37,18 @@ import {
 import type { CellHost } from "../cell.js";
 import { Daemon } from "../daemon.js";
 import { DaemonError } from "../daemon-error.js";
+import type { EnginePool } from "../engine/engine-pool.js";
 import type { Logger } from "../logger.js";
 import type { SessionEvents } from "../session.js";
 import { VERSION } from "../version.js";
+import { FRAMINGS } from "./framings.js";
 import { parseParams } from "./validate.js";
 
 export interface ServerOptions {
   connection: MessageConnection;
   logger: Logger;
   framing: "content-length" | "ndjson";
-  maxWorkers: number;
+  pool: EnginePool;
   limits: DaemonLimits;
   /** Called when the daemon should exit, with LSP's exit code. */
   exit(code: number): void;
@@ -74,7 +76,7 @@ export function startServer(options: ServerOptions): Daemon {
     stored: (sessionId, cellId, values) =>
       void connection.sendNotification(SessionStored.method, { sessionId, cellId, values }),
   };
-  const daemon = new Daemon({ host, events, limits: options.limits, maxWorkers: options.maxWorkers });
+  const daemon = new Daemon({ host, events, limits: options.limits, pool: options.pool });
 
   async function reverseRequest<M extends RequestMethod>(
     method: M,
@@ -113,7 +115,7 @@ export function startServer(options: ServerOptions): Daemon {
     return {
       protocolVersion: PROTOCOL_VERSION,
       serverInfo: { name: "codemode-daemon", version: VERSION },
-      capabilities: { framings: ["content-length", "ndjson"], storedValueNotifications: true },
+      capabilities: { framings: [...FRAMINGS], storedValueNotifications: true },
       limits: daemon.limits,
     };
   });

@@ -2,10 +2,8 @@
 // reader that answers malformed input itself.
 import { createMessageConnection, type MessageConnection } from "vscode-jsonrpc/node";
 import { contentLengthSplitter, GuardedMessageReader, lineSplitter } from "./framing.js";
+import type { Framing } from "./framings.js";
 import { ContentLengthMessageWriter, NdjsonMessageWriter } from "./writers.js";
-
-export const FRAMINGS = ["content-length", "ndjson"] as const;
-export type Framing = (typeof FRAMINGS)[number];
 
 export function connect(
   input: NodeJS.ReadableStream,

@@ -1,0 +1,28 @@
+// Every limit of the daemon, with its default: one place for these numbers. Plain values, so
+// that code which must start fast can import them without zod.
+import type { CellLimits, DaemonLimits } from "./limits.js";
+
+const MiB = 1024 * 1024;
+
+export const DEFAULT_CELL_LIMITS: CellLimits = {
+  heapBytes: 64 * MiB,
+  stackBytes: 256 * 1024,
+  cpuTimeMs: 30_000,
+  payloadBytes: 8 * MiB,
+  notifyBytes: 1 * MiB,
+  outputBytes: 32 * MiB,
+  timers: 1_000,
+  pendingToolCalls: 1_000,
+};
+
+export const DEFAULT_DAEMON_LIMITS: DaemonLimits = {
+  maxSessions: 1_000,
+  maxCells: 10_000,
+  maxMessageBytes: 64 * MiB,
+};
+
+/** Default yield deadline of `cell/execute` and `cell/wait`, milliseconds. */
+export const DEFAULT_YIELD_TIME_MS = 10_000;
+
+/** How long cancelled reverse requests may take to settle before they are abandoned. */
+export const CANCEL_GRACE_MS = 100;
