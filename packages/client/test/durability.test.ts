@@ -49,8 +49,17 @@ describe("when the daemon dies", () => {
     const committed = await a.execute({ toolCallId: "c", source: `store("before", { n: 1 }); text("stored")` });
     expect((await committed.initialResponse).status).toBe("completed");
 
-    const pending = await a.execute({ toolCallId: "c", source: `store("lost", 1); await tools.hang();`, enabledTools: hangingTool });
-    const waitingInB = await b.execute({ toolCallId: "c", source: `await tools.hang();`, enabledTools: hangingTool, yieldTimeMs: 0 });
+    const pending = await a.execute({
+      toolCallId: "c",
+      source: `store("lost", 1); await tools.hang();`,
+      enabledTools: hangingTool,
+    });
+    const waitingInB = await b.execute({
+      toolCallId: "c",
+      source: `await tools.hang();`,
+      enabledTools: hangingTool,
+      yieldTimeMs: 0,
+    });
     expect((await waitingInB.initialResponse).status).toBe("yielded");
     const concurrentWait = b.wait({ cellId: waitingInB.cellId, yieldTimeMs: 60_000 });
 
@@ -109,7 +118,9 @@ describe("when the host dies", () => {
       ],
       { cwd: new URL("..", import.meta.url), stdio: ["ignore", "pipe", "inherit"] },
     );
-    const pid = await new Promise<number>((resolve) => host.stdout.once("data", (chunk: Buffer) => resolve(Number(String(chunk).trim()))));
+    const pid = await new Promise<number>((resolve) =>
+      host.stdout.once("data", (chunk: Buffer) => resolve(Number(String(chunk).trim()))),
+    );
     expect(alive(pid)).toBe(true);
     host.kill("SIGKILL");
     const killedAt = Date.now();
