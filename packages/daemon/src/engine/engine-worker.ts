@@ -5,7 +5,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import * as releaseSync from "@jitl/quickjs-wasmfile-release-sync";
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant } from "quickjs-emscripten-core";
-import { type CellEvents, GuestCell } from "./guest-cell.js";
+import { type CellEvents, GuestCell, type ToolSettlement } from "./guest-cell.js";
 import { Busy, type FromWorker, Shared, type ToWorker, type WorkerInit } from "./worker-protocol.js";
 
 const WASM_PAGE = 64 * 1024;
@@ -110,10 +110,10 @@ function handle(message: ToWorker): void {
       return;
     }
     case "toolResult":
-      cells.get(message.cell)?.settleTool(message.call, { json: message.json });
+      cells.get(message.cell)?.settleTools([{ call: message.call, json: message.json }]);
       return;
     case "toolError":
-      cells.get(message.cell)?.settleTool(message.call, { error: message.error });
+      cells.get(message.cell)?.settleTools([{ call: message.call, error: message.error }]);
       return;
     case "stop":
       drainedStops.delete(message.cell);
@@ -122,9 +122,39 @@ function handle(message: ToWorker): void {
   }
 }
 
+/**
+ * Handles messages in order, but tool answers that arrived together settle in one entry into
+ * each cell's guest (one job drain instead of one per answer, e.g. for `Promise.all`).
+ */
+function handleAll(messages: ToWorker[]): void {
+  let answers = new Map<number, ToolSettlement[]>();
+  const settle = () => {
+    for (const [cell, settlements] of answers) cells.get(cell)?.settleTools(settlements);
+    answers = new Map();
+  };
+  for (const message of messages) {
+    if (message.type !== "toolResult" && message.type !== "toolError") {
+      settle();
+      handle(message);
+      continue;
+    }
+    const list = answers.get(message.cell) ?? [];
+    list.push(
+      message.type === "toolResult"
+        ? { call: message.call, json: message.json }
+        : { call: message.call, error: message.error },
+    );
+    answers.set(message.cell, list);
+  }
+  settle();
+}
+
 port.on("message", (message: ToWorker) => {
   flushDeferred();
-  handle(message);
+  const waiting = [message];
+  for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port))
+    waiting.push(next.message as ToWorker);
+  handleAll(waiting);
 });
 
 spare = new GuestCell(module, pollControl);

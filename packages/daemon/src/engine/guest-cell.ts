@@ -26,6 +26,9 @@ export interface CellEvents {
   poisoned(reason: string): void;
 }
 
+/** The host's answer to one tool call: its JSON result, or the text the JS promise rejects with. */
+export type ToolSettlement = { call: number; json: string; error?: undefined } | { call: number; error: string };
+
 type Ending = { kind: "exited" } | { kind: "failed"; errorText: string } | { kind: "terminated" };
 
 /** The limits of an engine built ahead of time, until it is given to a cell: none. */
@@ -125,21 +128,27 @@ export class GuestCell {
     this.end(errorText === undefined ? { kind: "terminated" } : { kind: "failed", errorText });
   }
 
-  settleTool(call: number, result: { json: string } | { error: string }): void {
-    const deferred = this.calls.get(call);
-    if (!deferred) return;
-    this.calls.delete(call);
+  /** Settles tool calls with the host's answers, all in one entry into the guest. */
+  settleTools(settlements: ToolSettlement[]): void {
+    const ready: [QuickJSDeferredPromise, ToolSettlement][] = [];
+    for (const settlement of settlements) {
+      const deferred = this.calls.get(settlement.call);
+      if (!deferred) continue;
+      this.calls.delete(settlement.call);
+      ready.push([deferred, settlement]);
+    }
+    if (ready.length === 0) return;
     this.enter(() => {
-      if ("json" in result) {
-        if (result.json.length > this.limits.payloadBytes) {
+      for (const [deferred, settlement] of ready) {
+        if (settlement.error !== undefined) {
+          this.withString(settlement.error, deferred.reject);
+        } else if (settlement.json.length > this.limits.payloadBytes) {
           this.withString(LimitTexts.payload("tool result", this.limits.payloadBytes), deferred.reject);
         } else {
-          this.withString(result.json, deferred.resolve);
+          this.withString(settlement.json, deferred.resolve);
         }
-      } else {
-        this.withString(result.error, deferred.reject);
+        deferred.dispose();
       }
-      deferred.dispose();
     });
   }
 
