@@ -110,25 +110,15 @@ export const CellOutcome = z.object({
 });
 export type CellOutcome = z.infer<typeof CellOutcome>;
 
-export const CellStartedParams = z.object({
-  sessionId: SessionId,
-  cellId: CellId,
-  toolCallId: z.string(),
-});
+export const CellStartedParams = CellRef.extend({ toolCallId: z.string() });
 export type CellStartedParams = z.infer<typeof CellStartedParams>;
 
-export const SessionStoredParams = z.object({
-  sessionId: SessionId,
-  cellId: CellId,
-  values: JsonObject,
-});
+export const SessionStoredParams = CellRef.extend({ values: JsonObject });
 export type SessionStoredParams = z.infer<typeof SessionStoredParams>;
 
 // ---- reverse requests (daemon → host) ----
 
-export const ToolInvokeParams = z.object({
-  sessionId: SessionId,
-  cellId: CellId,
+export const ToolInvokeParams = CellRef.extend({
   callId: z.string(),
   tool: ToolName,
   kind: ToolKind,
@@ -136,12 +126,7 @@ export const ToolInvokeParams = z.object({
 });
 export type ToolInvokeParams = z.infer<typeof ToolInvokeParams>;
 
-export const CellNotifyParams = z.object({
-  sessionId: SessionId,
-  cellId: CellId,
-  callId: z.string(),
-  text: z.string(),
-});
+export const CellNotifyParams = CellRef.extend({ callId: z.string(), text: z.string() });
 export type CellNotifyParams = z.infer<typeof CellNotifyParams>;
 
 // ---- operations ----
