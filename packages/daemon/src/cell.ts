@@ -73,6 +73,7 @@ export class Cell implements CellSink {
   private observer: Observer | undefined;
   private items: ContentItem[] = [];
   private itemBytes = 0;
+  private outputOverflowed = false;
   private termination: Promise<CellOutcome> | undefined;
   /**
    * Yield deadlines run once the engine is loaded: a cold worker's start-up is not the cell's
@@ -176,8 +177,10 @@ export class Cell implements CellSink {
     if (this.observer && performance.now() >= this.observer.deadline) this.yieldNow();
     this.items.push(item);
     this.itemBytes += item.type === "text" ? item.text.length : item.imageUrl.length;
-    if (this.itemBytes > this.limits.outputBytes)
+    if (this.itemBytes > this.limits.outputBytes && !this.outputOverflowed) {
+      this.outputOverflowed = true;
       this.engine.stop(this.key, LimitTexts.output(this.limits.outputBytes));
+    }
   }
 
   private onEngineReady(): void {
