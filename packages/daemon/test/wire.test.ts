@@ -112,4 +112,16 @@ describe("bad requests", () => {
     client.close();
     await client.exited;
   });
+
+  it("ignores a $/cancelRequest without a usable id", async () => {
+    const client = new RawClient("ndjson");
+    await client.request(1, "initialize", INIT);
+    client.send({ jsonrpc: "2.0", method: "$/cancelRequest" });
+    client.send({ jsonrpc: "2.0", method: "$/cancelRequest", params: {} });
+    client.send({ jsonrpc: "2.0", method: "$/cancelRequest", params: { id: null } });
+    client.send({ jsonrpc: "2.0", method: "$/cancelRequest", params: [] });
+    expect((await client.request(2, "session/open", { sessionId: "after" })).result).toEqual({ sessionId: "after" });
+    client.close();
+    expect(await client.exited).toBe(1);
+  });
 });

@@ -75,6 +75,12 @@ const invalid = (id: ResponseMessage["id"], code: number, message: string): Clas
   invalid: { jsonrpc: "2.0", id, error: { code, message } },
 });
 
+const isUsableId = (id: unknown): id is string | number =>
+  typeof id === "string" || (typeof id === "number" && Number.isFinite(id));
+
+const paramsId = (params: unknown): unknown =>
+  typeof params === "object" && params !== null && !Array.isArray(params) ? (params as { id?: unknown }).id : undefined;
+
 /** Checks that a parsed value is a JSON-RPC 2.0 message, or says what to answer. */
 export function classify(value: unknown): Classified {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -83,7 +89,7 @@ export function classify(value: unknown): Classified {
   }
   const record = value as Record<string, unknown>;
   const id = record.id;
-  const usableId = typeof id === "string" || (typeof id === "number" && Number.isFinite(id)) ? id : null;
+  const usableId = isUsableId(id) ? id : null;
   if (record.jsonrpc !== "2.0") return invalid(usableId, ErrorCode.InvalidRequest, 'jsonrpc must be "2.0"');
   if ("method" in record) {
     if (typeof record.method !== "string")
@@ -99,6 +105,10 @@ export function classify(value: unknown): Classified {
         ? { ignore: true }
         : invalid(usableId, ErrorCode.InvalidParams, "params must be an object or an array");
     }
+    // vscode-jsonrpc reads `params.id` of a cancellation unguarded; one without a usable id
+    // cancels nothing, so it is dropped like any other notification we cannot act on.
+    if (record.method === "$/cancelRequest" && id === undefined && !isUsableId(paramsId(record.params)))
+      return { ignore: true };
     return { message: record as unknown as Message };
   }
   // A response: vscode-jsonrpc ignores those whose id it does not know.
