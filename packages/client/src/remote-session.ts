@@ -53,7 +53,7 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   private readonly pendingStarts = new Map<CellId, PendingStart>();
   private readonly liveCells = new Set<CellId>();
   /** The values committed by completed cells: what a reopened session starts from. */
-  readonly storedValues: JsonObject;
+  storedValues: JsonObject;
 
   constructor(
     readonly sessionId: string,
@@ -151,7 +151,8 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   }
 
   stored(values: JsonObject): void {
-    Object.assign(this.storedValues, values);
+    // Spread defines own properties; Object.assign would turn a `__proto__` key into a prototype.
+    this.storedValues = { ...this.storedValues, ...values };
   }
 
   async invokeTool(call: NestedToolCall, signal: AbortSignal) {

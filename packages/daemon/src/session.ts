@@ -100,9 +100,7 @@ export class Session {
   }
 
   storedValues(): JsonObject {
-    const values: JsonObject = {};
-    for (const [key, json] of this.stored) values[key] = JSON.parse(json) as JsonValue;
-    return values;
+    return jsonObject(this.stored);
   }
 
   /** Refuses new cells, stops every live one, and resolves once none is left. */
@@ -118,12 +116,8 @@ export class Session {
 
   private commit(cellId: string, writes: [string, string][]): void {
     if (writes.length === 0) return;
-    const values: JsonObject = {};
-    for (const [key, json] of writes) {
-      this.stored.set(key, json);
-      values[key] = JSON.parse(json) as JsonValue;
-    }
-    this.context.events.stored(this.id, cellId, values);
+    for (const [key, json] of writes) this.stored.set(key, json);
+    this.context.events.stored(this.id, cellId, jsonObject(writes));
   }
 
   private cellClosed(cell: Cell): void {
@@ -132,4 +126,12 @@ export class Session {
     this.context.counters.cells--;
     this.context.events.cellClosed(this.id, cell.id);
   }
+}
+
+/**
+ * An object of JSON texts parsed, built with own properties (an assignment of `__proto__`
+ * would set the prototype instead of keeping the key).
+ */
+function jsonObject(entries: Iterable<[string, string]>): JsonObject {
+  return Object.fromEntries(Array.from(entries, ([key, json]) => [key, JSON.parse(json) as JsonValue]));
 }

@@ -9,7 +9,17 @@ const methods = [
   ...protocol.HostRequests,
   ...protocol.HostNotifications,
 ];
-const toSchema = (schema) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+// JSON values are checked by a function (so that they pass through unchanged); say what they are.
+const jsonSchemas = new Map([
+  [protocol.JsonValue, { description: "any JSON value" }],
+  [protocol.JsonObject, { type: "object", description: "a JSON object" }],
+]);
+const toSchema = (schema) =>
+  z.toJSONSchema(schema, {
+    io: "input",
+    unrepresentable: "any",
+    override: (ctx) => Object.assign(ctx.jsonSchema, jsonSchemas.get(ctx.zodSchema)),
+  });
 const document = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
   title: "code mode daemon protocol",
