@@ -43,6 +43,12 @@ const UNLIMITED: CellLimits = {
   pendingToolCalls: Number.POSITIVE_INFINITY,
 };
 
+/** Starts every resolved import name; the cell's own module, `exec_main.mjs`, lacks it. */
+const IMPORT_PREFIX = "import:";
+
+/** Room a heap must still have for a thrown `null` not to be read as an out-of-memory. */
+const OOM_PROBE = "x".repeat(64 * 1024);
+
 /** The events of an engine built ahead of time, until it is given to a cell: none. */
 const UNASSIGNED: CellEvents = {
   busy: () => {},
@@ -70,6 +76,7 @@ export class GuestCell {
   private readonly timers = new Map<number, { timer: NodeJS.Timeout; callback: QuickJSHandle }>();
   private readonly installTools: QuickJSHandle;
   private readonly describe: QuickJSHandle;
+  private readonly parseJson: QuickJSHandle;
   private main: QuickJSHandle | undefined;
   private ending: Ending | undefined;
   private finished = false;
@@ -87,12 +94,14 @@ export class GuestCell {
     this.runtime = module.newRuntime();
     this.runtime.setInterruptHandler(() => this.shouldInterrupt());
     // Every import fails with the spec's error, thrown as a plain string (a thrown handle is
-    // passed to the guest as is) and naming the specifier as written.
+    // passed to the guest as is) and naming the specifier as written. Resolved names get a
+    // prefix no module has, so that even the cell's own module is not found among those
+    // already loaded (that import would wait for the cell itself to finish).
     this.runtime.setModuleLoader(
       (name, context) => {
-        throw context.newString(`Unsupported import in exec: ${name}`);
+        throw context.newString(`Unsupported import in exec: ${name.slice(IMPORT_PREFIX.length)}`);
       },
-      (_base, name) => name,
+      (_base, name) => IMPORT_PREFIX + name,
     );
     this.vm = this.runtime.newContext();
     const vm = this.vm;
@@ -101,6 +110,7 @@ export class GuestCell {
     const exports = vm.unwrapResult(vm.callFunction(prelude, vm.undefined, host));
     this.installTools = vm.getProp(exports, "installTools");
     this.describe = vm.getProp(exports, "describeError");
+    this.parseJson = vm.getProp(exports, "parseJson");
     for (const handle of [prelude, host, exports]) handle.dispose();
   }
 
@@ -145,7 +155,12 @@ export class GuestCell {
         } else if (settlement.json.length > this.limits.payloadBytes) {
           this.withString(LimitTexts.payload("tool result", this.limits.payloadBytes), deferred.reject);
         } else {
-          this.withString(settlement.json, deferred.resolve);
+          this.withString(settlement.json, (json) => {
+            const parsed = this.vm.callFunction(this.parseJson, this.vm.undefined, json);
+            if (parsed.error) deferred.reject(parsed.error);
+            else deferred.resolve(parsed.value);
+            (parsed.error ?? parsed.value).dispose();
+          });
         }
         deferred.dispose();
       }
@@ -220,11 +235,23 @@ export class GuestCell {
   private failWith(error: QuickJSHandle): void {
     if (!this.ending) {
       const text = this.errorText(error);
-      // QuickJS reports an exhausted heap as an InternalError; name the limit instead.
-      const outOfMemory = text.startsWith("InternalError: out of memory");
-      this.end({ kind: "failed", errorText: outOfMemory ? LimitTexts.heap(this.limits.heapBytes) : text });
+      this.end({ kind: "failed", errorText: this.isOutOfMemory(text) ? LimitTexts.heap(this.limits.heapBytes) : text });
     }
     error.dispose();
+  }
+
+  /**
+   * QuickJS reports an exhausted heap as an InternalError, or, when even that error cannot be
+   * allocated, by throwing `null`. A `null` is told apart from a cell's own `throw null` by
+   * whether the heap still has room for a small string.
+   */
+  private isOutOfMemory(text: string): boolean {
+    if (text.startsWith("InternalError: out of memory")) return true;
+    if (text !== "null") return false;
+    const probe = this.vm.newString(OOM_PROBE);
+    const allocated = this.vm.typeof(probe) === "string";
+    probe.dispose();
+    return !allocated;
   }
 
   private errorText(error: QuickJSHandle): string {
@@ -261,6 +288,7 @@ export class GuestCell {
       for (const { callback } of this.timers.values()) callback.dispose();
       for (const deferred of this.calls.values()) deferred.dispose();
       this.describe.dispose();
+      this.parseJson.dispose();
       this.installTools.dispose();
       this.main?.dispose();
       this.vm.dispose();
@@ -351,16 +379,26 @@ export class GuestCell {
     const vm = this.vm;
     const deferred = vm.newPromise();
     const inputJson = input && vm.typeof(input) === "string" ? vm.getString(input) : undefined;
-    if (this.calls.size >= this.limits.pendingToolCalls) {
-      this.withString(LimitTexts.pendingToolCalls(this.limits.pendingToolCalls), deferred.reject);
-    } else if (inputJson !== undefined && inputJson.length > this.limits.payloadBytes) {
-      this.withString(LimitTexts.payload("tool input", this.limits.payloadBytes), deferred.reject);
-    } else if (!this.ending) {
+    const refusal = this.toolCallRefusal(inputJson);
+    if (refusal === undefined) {
       const call = this.nextCall++;
       this.calls.set(call, deferred);
       this.events.toolCall(call, tool ? vm.getNumber(tool) : -1, inputJson);
+    } else {
+      this.withString(refusal, deferred.reject);
     }
     return deferred.handle;
+  }
+
+  /** Why a tool call is refused at once, if it is. */
+  private toolCallRefusal(inputJson: string | undefined): string | undefined {
+    // No guest code runs once the cell is ending: the promise is settled only to release it.
+    if (this.ending) return "";
+    if (this.calls.size >= this.limits.pendingToolCalls)
+      return LimitTexts.pendingToolCalls(this.limits.pendingToolCalls);
+    if (inputJson !== undefined && inputJson.length > this.limits.payloadBytes)
+      return LimitTexts.payload("tool input", this.limits.payloadBytes);
+    return undefined;
   }
 
   private setTimer(callback: QuickJSHandle | undefined, delay: QuickJSHandle | undefined): QuickJSHandle {

@@ -2,7 +2,7 @@
 // captures every builtin it relies on (so a cell that tampers with JSON or prototypes cannot
 // bend the helpers), and receives the host primitives as an argument, never as a global.
 // Helper errors are thrown as plain strings with the spec's exact texts. It returns the
-// functions that install the cell's tools and describe a thrown value.
+// functions that install the cell's tools, describe a thrown value and parse JSON.
 
 export const PRELUDE_SOURCE = String.raw`(function (host) {
   "use strict";
@@ -15,7 +15,6 @@ export const PRELUDE_SOURCE = String.raw`(function (host) {
   const trimEnd = String.prototype.trimEnd;
   const toLowerCase = String.prototype.toLowerCase;
   const startsWith = String.prototype.startsWith;
-  const then = Promise.prototype.then;
   const isArray = Array.isArray;
   const freeze = Object.freeze;
   const create = Object.create;
@@ -152,9 +151,11 @@ export const PRELUDE_SOURCE = String.raw`(function (host) {
       const index = i;
       const name = toolList[i].jsName;
       if (name in tools) continue; // two tools with the same JS name: the first one wins
+      // The host settles the promise with the result already parsed: no then() here, which
+      // would look up a Promise[Symbol.species] the cell may have replaced.
       const call = function (arg) {
         const input = arguments.length === 0 ? undefined : stringify(arg);
-        return apply(then, host.callTool(index, input), [parse]);
+        return host.callTool(index, input);
       };
       defineProperty(call, "name", { value: name });
       defineProperty(tools, name, { value: call, enumerable: true });
@@ -180,5 +181,5 @@ export const PRELUDE_SOURCE = String.raw`(function (host) {
     }
   }
 
-  return { installTools, describeError };
+  return { installTools, describeError, parseJson: parse };
 })`;
