@@ -15,6 +15,7 @@ import {
 import { Errors } from "./daemon-error.js";
 import type { CellSink, WorkerHandle } from "./engine/worker-handle.js";
 import { LimitTexts } from "./limit-texts.js";
+import { NotificationQueue } from "./notification-queue.js";
 import { ReverseCalls } from "./reverse-calls.js";
 
 /** The host side of a cell's reverse requests; the RPC layer implements it. */
@@ -68,7 +69,7 @@ export class Cell implements CellSink {
   private readonly limits: CellLimits;
   private readonly key: number;
   private readonly toolCalls: ReverseCalls;
-  private readonly notifications: ReverseCalls;
+  private readonly notifications: NotificationQueue;
   private state: State = { kind: "running" };
   private observer: Observer | undefined;
   private items: ContentItem[] = [];
@@ -95,7 +96,9 @@ export class Cell implements CellSink {
     this.tools = start.tools;
     this.limits = start.limits;
     this.toolCalls = new ReverseCalls(owner.counters);
-    this.notifications = new ReverseCalls(owner.counters);
+    this.notifications = new NotificationQueue(owner.counters, (text, signal) =>
+      owner.host.notify({ sessionId: owner.sessionId, cellId: this.id, callId: this.toolCallId, text }, signal),
+    );
     this.started = engine.isReady;
     if (!this.started) void engine.ready.then(() => this.onEngineReady());
     this.key = engine.start(
@@ -172,15 +175,20 @@ export class Cell implements CellSink {
   // ---- events from the engine ----
 
   onItem(item: ContentItem): void {
-    if (this.state.kind !== "running") return;
+    // Past the output limit the cell is being stopped: what it still emits meanwhile is dropped.
+    if (this.state.kind !== "running" || this.outputOverflowed) return;
     // The deadline beats output still queued: if it has passed, yield before taking the item.
     if (this.observer && performance.now() >= this.observer.deadline) this.yieldNow();
     this.items.push(item);
     this.itemBytes += item.type === "text" ? item.text.length : item.imageUrl.length;
-    if (this.itemBytes > this.limits.outputBytes && !this.outputOverflowed) {
-      this.outputOverflowed = true;
-      this.engine.stop(this.key, LimitTexts.output(this.limits.outputBytes));
-    }
+    this.checkOutput();
+  }
+
+  /** Undelivered items and notifications not yet sent count against the output limit. */
+  private checkOutput(): void {
+    if (this.itemBytes + this.notifications.queuedBytes <= this.limits.outputBytes) return;
+    this.outputOverflowed = true;
+    this.engine.stop(this.key, LimitTexts.output(this.limits.outputBytes));
   }
 
   private onEngineReady(): void {
@@ -212,9 +220,9 @@ export class Cell implements CellSink {
   }
 
   onNotify(text: string): void {
-    if (this.state.kind !== "running") return;
-    const params = { sessionId: this.owner.sessionId, cellId: this.id, callId: this.toolCallId, text };
-    this.notifications.start((signal) => this.owner.host.notify(params, signal)).catch(() => {});
+    if (this.state.kind !== "running" || this.outputOverflowed) return;
+    this.notifications.push(text);
+    this.checkOutput();
   }
 
   onDone(result: { errorText?: string; writes: [string, string][] }): void {
