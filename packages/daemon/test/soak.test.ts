@@ -10,13 +10,22 @@ const CONCURRENCY = 16;
 const KINDS: { source: string; yieldTimeMs: number; terminate?: boolean }[] = [
   { source: `text("ok")`, yieldTimeMs: 10_000 },
   { source: `throw new Error("fails")`, yieldTimeMs: 10_000 },
-  { source: `for (let i = 0; i < 3; i++) await tools.echo(i); store("k" + (Date.now() % 7), [1, 2])`, yieldTimeMs: 10_000 },
+  {
+    source: `for (let i = 0; i < 3; i++) await tools.echo(i); store("k" + (Date.now() % 7), [1, 2])`,
+    yieldTimeMs: 10_000,
+  },
   { source: `setTimeout(() => {}, 60_000); tools.hang(); text("left a timer and a call")`, yieldTimeMs: 10_000 },
   { source: `text("a"); yield_control(); await tools.sleep({ ms: 5 }); text("b")`, yieldTimeMs: 10_000 },
   { source: `while (true) {}`, yieldTimeMs: 5, terminate: true },
   { source: `await tools.hang()`, yieldTimeMs: 5, terminate: true },
-  { source: `notify("n"); await Promise.all([tools.echo(1), tools.sleep({ ms: 3 })]); exit(); text("never")`, yieldTimeMs: 10_000 },
-  { source: `const a = []; for (let i = 0; i < 2000; i++) a.push({ i, s: "x".repeat(50) }); text(a.length)`, yieldTimeMs: 10_000 },
+  {
+    source: `notify("n"); await Promise.all([tools.echo(1), tools.sleep({ ms: 3 })]); exit(); text("never")`,
+    yieldTimeMs: 10_000,
+  },
+  {
+    source: `const a = []; for (let i = 0; i < 2000; i++) a.push({ i, s: "x".repeat(50) }); text(a.length)`,
+    yieldTimeMs: 10_000,
+  },
 ];
 
 async function runCell(daemon: Harness, session: string, index: number): Promise<void> {
@@ -56,7 +65,9 @@ describe("soak", () => {
     const stats = await daemon.stats();
     expect(stats).toMatchObject({ sessions: 4, cells: 0, pendingReverseRequests: 0, timers: 0 });
     const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
-    console.log(`soak: ${CELLS} cells; daemon rss after warm-up ${mib(baseline)} MiB, at the end ${mib(stats.memory.rss)} MiB`);
+    console.log(
+      `soak: ${CELLS} cells; daemon rss after warm-up ${mib(baseline)} MiB, at the end ${mib(stats.memory.rss)} MiB`,
+    );
     // Memory settles near its post-warm-up level instead of growing with the number of cells.
     expect(stats.memory.rss).toBeLessThan(baseline * 1.5 + 64 * 1024 * 1024);
     await daemon.close();
