@@ -10,6 +10,7 @@ import type {
   QuickJSWASMModule,
 } from "quickjs-emscripten-core";
 import { LimitTexts } from "../limit-texts.js";
+import { GuestTimers } from "./guest-timers.js";
 import { PRELUDE_SOURCE } from "./prelude.js";
 import type { StartCell } from "./worker-protocol.js";
 
@@ -73,7 +74,10 @@ export class GuestCell {
   private events = UNASSIGNED;
   private readonly writes = new Map<string, string>();
   private readonly calls = new Map<number, QuickJSDeferredPromise>();
-  private readonly timers = new Map<number, { timer: NodeJS.Timeout; callback: QuickJSHandle }>();
+  private readonly timers = new GuestTimers(
+    (delta) => this.events.timersChanged(delta),
+    (callback) => this.fireTimer(callback),
+  );
   private readonly installTools: QuickJSHandle;
   private readonly describe: QuickJSHandle;
   private readonly parseJson: QuickJSHandle;
@@ -82,7 +86,6 @@ export class GuestCell {
   private finished = false;
   private running = false;
   private nextCall = 1;
-  private nextTimer = 1;
   private cpuUsedMs = 0;
   private sliceStart = 0;
 
@@ -282,10 +285,8 @@ export class GuestCell {
   private finish(ending: Ending | undefined): void {
     if (this.finished) return;
     this.finished = true;
-    for (const { timer } of this.timers.values()) clearTimeout(timer);
-    const timerCount = this.timers.size;
     try {
-      for (const { callback } of this.timers.values()) callback.dispose();
+      this.timers.disposeAll();
       for (const deferred of this.calls.values()) deferred.dispose();
       this.describe.dispose();
       this.parseJson.dispose();
@@ -296,9 +297,7 @@ export class GuestCell {
     } catch (error) {
       this.events.poisoned(`dispose failed: ${String(error)}`);
     }
-    this.timers.clear();
     this.calls.clear();
-    if (timerCount > 0) this.events.timersChanged(-timerCount);
     const terminated = ending?.kind === "terminated";
     this.events.done({
       ...(ending?.kind === "failed" ? { errorText: ending.errorText } : {}),
@@ -347,7 +346,7 @@ export class GuestCell {
     define("callTool", (tool, input) => this.callTool(tool, input));
     define("setTimeout", (callback, delay) => this.setTimer(callback, delay));
     define("clearTimeout", (id) => {
-      if (id) this.clearTimer(vm.getNumber(id));
+      if (id) this.timers.clear(vm.getNumber(id));
       return undefined;
     });
     return host;
@@ -405,32 +404,13 @@ export class GuestCell {
     const vm = this.vm;
     if (!callback) return vm.newString("setTimeout expects a function callback");
     if (this.timers.size >= this.limits.timers) return vm.newString(LimitTexts.timers(this.limits.timers));
-    const id = this.nextTimer++;
-    const ms = delay ? vm.getNumber(delay) : 0;
-    const fn = callback.dup();
-    const timer = setTimeout(() => this.fireTimer(id), ms);
-    this.timers.set(id, { timer, callback: fn });
-    this.events.timersChanged(1);
-    return vm.newNumber(id);
+    return vm.newNumber(this.timers.set(callback, delay ? vm.getNumber(delay) : 0));
   }
 
-  private clearTimer(id: number): void {
-    const entry = this.timers.get(id);
-    if (!entry) return;
-    clearTimeout(entry.timer);
-    entry.callback.dispose();
-    this.timers.delete(id);
-    this.events.timersChanged(-1);
-  }
-
-  private fireTimer(id: number): void {
-    const entry = this.timers.get(id);
-    if (!entry) return;
-    this.timers.delete(id);
-    this.events.timersChanged(-1);
+  private fireTimer(callback: QuickJSHandle): void {
     this.enter(() => {
-      const result = this.vm.callFunction(entry.callback, this.vm.undefined);
-      entry.callback.dispose();
+      const result = this.vm.callFunction(callback, this.vm.undefined);
+      callback.dispose();
       if (result.error) this.failWith(result.error);
       else result.value.dispose();
     });
