@@ -1,4 +1,4 @@
-export { ErrorCode, type ToolDefinitionInput as ToolDefinition } from "@codemode/protocol";
+export { type CellOutcome, type ContentItem, ErrorCode, type ToolDefinitionInput as ToolDefinition } from "@codemode/protocol";
 export { type ClientOptions, CodeModeClient } from "./client.js";
 export type { DaemonOptions } from "./daemon-link.js";
 export { CodeModeError } from "./errors.js";

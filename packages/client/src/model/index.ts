@@ -1,4 +1,13 @@
 // The model-facing layer: what a host hands the model as `exec` and `wait`, and how results read.
+
+export {
+  type CodeModeTools,
+  type CodeModeToolsOptions,
+  createCodeModeTools,
+  EXEC_TOOL_NAME,
+  type ExecToolDefinition,
+  type ModelToolCall,
+} from "./code-mode-tools.js";
 export { type ExecSource, ExecSourceErrors, parseExecSource } from "./exec-source.js";
 export { isJsIdentifier, jsToolName } from "./identifiers.js";
 export { type RenderOptions, renderOutcome } from "./render.js";
