@@ -176,7 +176,13 @@ export class DaemonLink {
 function spawnDaemon(options: DaemonOptions): ChildProcess {
   const command = options.command ?? process.execPath;
   const args = options.args ?? [createRequire(import.meta.url).resolve("@codemode/daemon/bin")];
-  const child = spawn(command, args, { env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+  // In its own process group: a Ctrl-C in the host's terminal reaches the host, which decides
+  // what to stop; the daemon still exits when the host goes (its stdin closes).
+  const child = spawn(command, args, {
+    env: options.env ?? process.env,
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
+  });
   const log = options.logger ?? ((line: string) => process.stderr.write(`${line}\n`));
   let pending = "";
   child.stderr?.setEncoding("utf8");

@@ -1,4 +1,10 @@
-export { type CellOutcome, type ContentItem, ErrorCode, type ToolDefinitionInput as ToolDefinition } from "@codemode/protocol";
+export {
+  type CellOutcome,
+  type ContentItem,
+  ErrorCode,
+  type JsonValue,
+  type ToolDefinitionInput as ToolDefinition,
+} from "@codemode/protocol";
 export { type ClientOptions, CodeModeClient } from "./client.js";
 export type { DaemonOptions } from "./daemon-link.js";
 export { CodeModeError } from "./errors.js";

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { parseCommand } from "./args.js";
+
+describe("parseCommand", () => {
+  it("reads run with its options", () => {
+    expect(parseCommand(["run", "a.js"])).toEqual({ kind: "run", file: "a.js", follow: false });
+    expect(parseCommand(["run", "a.js", "--tools", "t.mjs", "--yield-ms", "0", "--follow"])).toEqual({
+      kind: "run",
+      file: "a.js",
+      toolsModule: "t.mjs",
+      yieldTimeMs: 0,
+      follow: true,
+    });
+    expect(parseCommand(["--follow", "run", "--yield-ms=250", "a.js"])).toMatchObject({
+      yieldTimeMs: 250,
+      follow: true,
+    });
+  });
+
+  it("help and version win over everything else", () => {
+    expect(parseCommand(["run", "a.js", "--help"])).toEqual({ kind: "help" });
+    expect(parseCommand(["--version"])).toEqual({ kind: "version" });
+  });
+
+  it.each([
+    [[], "missing command: codemode run <file.js>"],
+    [["go", "a.js"], "unknown command go"],
+    [["run"], "missing the file to run"],
+    [["run", "a.js", "b.js"], "unexpected argument b.js"],
+    [["run", "a.js", "--yield-ms=-1"], "--yield-ms must be a non-negative integer"],
+    [["run", "a.js", "--yield-ms", "1.5"], "--yield-ms must be a non-negative integer"],
+    [["run", "a.js", "--yield-ms", " "], "--yield-ms must be a non-negative integer"],
+  ])("refuses %j", (argv, message) => {
+    expect(() => parseCommand(argv)).toThrow(message);
+  });
+
+  it("refuses unknown flags", () => {
+    expect(() => parseCommand(["run", "a.js", "--watch"])).toThrow(/Unknown option '--watch'/);
+  });
+});

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// codemode: runs a JavaScript file as a code mode cell against host tools from a module.
+import { type Command, parseCommand, USAGE } from "./args.js";
+import { ExitCode, run, UsageError } from "./run.js";
+import { VERSION } from "./version.js";
+
+function usageError(message: string): never {
+  process.stderr.write(`codemode: ${message}\n\n${USAGE}\n`);
+  process.exit(ExitCode.usage);
+}
+
+let command: Command;
+try {
+  command = parseCommand(process.argv.slice(2));
+} catch (error) {
+  usageError((error as Error).message);
+}
+
+if (command.kind === "help") {
+  process.stdout.write(`codemode ${VERSION}\n${USAGE}\n`);
+} else if (command.kind === "version") {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  let interrupts = 0;
+  try {
+    process.exitCode = await run(command, {
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+      onInterrupt: (handler) =>
+        process.on("SIGINT", () => {
+          // The first Ctrl-C terminates the cell cleanly; a second one does not wait for that.
+          if (++interrupts > 1) process.exit(ExitCode.interrupted);
+          handler();
+        }),
+    });
+  } catch (error) {
+    if (error instanceof UsageError) usageError(error.message);
+    process.stderr.write(`codemode: ${(error as Error).message}\n`);
+    process.exitCode = ExitCode.failed;
+  }
+}

@@ -1,0 +1,119 @@
+// `codemode run`: one file run as a cell in a fresh daemon, each observation printed as the
+// model would read it.
+import { readFile } from "node:fs/promises";
+import {
+  CodeModeClient,
+  type CodeModeSessionDelegate,
+  type JsonValue,
+  parseExecSource,
+  renderOutcome,
+  type WaitOutcome,
+} from "@codemode/client";
+import { DEFAULT_YIELD_TIME_MS } from "@codemode/protocol/defaults";
+import { printable } from "./print.js";
+import { definitionOf, type HostTool, loadTools } from "./tools-module.js";
+
+export const ExitCode = { completed: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/** A problem with what the user asked for (a file that cannot be read, a bad tools module). */
+export class UsageError extends Error {}
+
+export interface RunOptions {
+  file: string;
+  toolsModule?: string;
+  yieldTimeMs?: number;
+  follow: boolean;
+}
+
+export interface RunIO {
+  out(text: string): void;
+  err(text: string): void;
+  /** Registers what an interrupt (Ctrl-C) does. */
+  onInterrupt(handler: () => void): void;
+}
+
+/** Runs the file; resolves with the process's exit code. */
+export async function run(options: RunOptions, io: RunIO): Promise<number> {
+  const input = await readFile(options.file, "utf8").catch((error: Error) => {
+    throw new UsageError(`cannot read ${options.file}: ${error.message}`);
+  });
+  const tools = options.toolsModule === undefined ? [] : await loadToolsModule(options.toolsModule);
+  let parsed: ReturnType<typeof parseExecSource>;
+  try {
+    parsed = parseExecSource(input);
+  } catch (error) {
+    io.out(`${(error as Error).message}\n`);
+    return ExitCode.failed;
+  }
+  const yieldTimeMs = options.yieldTimeMs ?? parsed.yieldTimeMs ?? DEFAULT_YIELD_TIME_MS;
+  const maxTokens = parsed.maxOutputTokens;
+
+  let interrupted = false;
+  let stop: (() => Promise<WaitOutcome>) | undefined;
+  io.onInterrupt(() => {
+    interrupted = true;
+    stop?.().catch(() => {});
+  });
+  const client = await CodeModeClient.start();
+  try {
+    const session = await client.openSession({ delegate: delegateFor(tools, io) });
+    if (interrupted) return ExitCode.interrupted;
+    let started = performance.now();
+    const cell = await session.execute({
+      toolCallId: "codemode-run",
+      source: parsed.source,
+      enabledTools: tools.map(definitionOf),
+      yieldTimeMs,
+    });
+    stop = once(() => session.terminate(cell.cellId));
+    if (interrupted) stop().catch(() => {});
+    let outcome: WaitOutcome = await cell.initialResponse;
+    for (;;) {
+      io.out(printable(renderOutcome(outcome, { wallTimeMs: performance.now() - started, maxTokens })));
+      if (outcome.status !== "yielded") break;
+      started = performance.now();
+      if (options.follow && !interrupted) {
+        outcome = await session.wait({ cellId: cell.cellId, yieldTimeMs });
+      } else {
+        if (!interrupted) io.err(`codemode: cell ${cell.cellId} is still running; terminating it (--follow waits)\n`);
+        outcome = await stop();
+      }
+    }
+    await session.shutdown();
+    if (interrupted) return ExitCode.interrupted;
+    return outcome.status === "completed" && outcome.errorText === undefined ? ExitCode.completed : ExitCode.failed;
+  } finally {
+    await client.close();
+  }
+}
+
+async function loadToolsModule(path: string): Promise<HostTool[]> {
+  try {
+    return await loadTools(path);
+  } catch (error) {
+    throw new UsageError(`cannot load tools from ${path}: ${(error as Error).message}`);
+  }
+}
+
+function delegateFor(tools: HostTool[], io: RunIO): CodeModeSessionDelegate {
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  return {
+    async invokeTool(call, signal) {
+      const tool = byName.get(call.tool.name);
+      if (!tool) throw new Error(`unknown tool ${call.tool.name}`);
+      return ((await tool.handler(call.input, signal)) ?? null) as JsonValue;
+    },
+    async notify(notification) {
+      io.err(`notify: ${notification.text}\n`);
+    },
+  };
+}
+
+/** `action`, run at most once: later calls get the first call's promise. */
+function once<T>(action: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => {
+    promise ??= action();
+    return promise;
+  };
+}

@@ -1,0 +1,50 @@
+// Host tools for `codemode run`, from a JavaScript module: its default export (or its export
+// `tools`) is an array of { name, description?, inputSchema?, outputSchema?, handler }.
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ToolDefinition } from "@codemode/client";
+
+export interface HostTool {
+  name: string;
+  description?: string;
+  /** JSON Schemas, shown to the model in the `exec` description. */
+  inputSchema?: unknown;
+  outputSchema?: unknown;
+  /** Gets the JSON input the cell passed (undefined when called with none); returns JSON. */
+  handler: (input: unknown, signal: AbortSignal) => unknown;
+}
+
+export async function loadTools(path: string): Promise<HostTool[]> {
+  const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown; tools?: unknown };
+  const tools = module.default ?? module.tools;
+  if (!Array.isArray(tools))
+    throw new Error(`${path} must export an array of tools (as its default export or as \`tools\`)`);
+  const seen = new Set<string>();
+  return tools.map((value: unknown, index) => {
+    const tool = checkTool(value, `${path}: tool ${index}`);
+    if (seen.has(tool.name)) throw new Error(`${path}: two tools are named ${tool.name}`);
+    seen.add(tool.name);
+    return tool;
+  });
+}
+
+/** What the daemon and the model are told of a tool. */
+export function definitionOf(tool: HostTool): ToolDefinition {
+  return {
+    name: tool.name,
+    description: tool.description ?? "",
+    ...(tool.inputSchema === undefined ? {} : { inputSchema: tool.inputSchema as ToolDefinition["inputSchema"] }),
+    ...(tool.outputSchema === undefined ? {} : { outputSchema: tool.outputSchema as ToolDefinition["outputSchema"] }),
+  };
+}
+
+function checkTool(value: unknown, where: string): HostTool {
+  if (typeof value !== "object" || value === null) throw new Error(`${where} must be an object`);
+  const tool = value as Partial<Record<keyof HostTool, unknown>>;
+  if (typeof tool.name !== "string" || tool.name === "") throw new Error(`${where} needs a non-empty \`name\``);
+  if (typeof tool.handler !== "function") throw new Error(`${where} (${tool.name}) needs a \`handler\` function`);
+  if (tool.description !== undefined && typeof tool.description !== "string") {
+    throw new Error(`${where} (${tool.name}): \`description\` must be a string`);
+  }
+  return value as HostTool;
+}
