@@ -76,6 +76,23 @@ describe("createCodeModeTools", () => {
     expect(items[1]).toEqual({ type: "text", text: "hello" });
   });
 
+  it("exec without a pragma leaves the yield time to the session and keeps 10 000 tokens of output", async () => {
+    const { session, asked } = fakeSession(completed("x".repeat(40_000)));
+    const tools = createCodeModeTools(session, { tools: [] });
+    const fits = await tools.handle({ name: "exec", callId: "c", input: "text(1)" });
+    expect(asked).toEqual([{ toolCallId: "c", source: "text(1)", enabledTools: [] }]);
+    expect(fits[1]).toEqual({ type: "text", text: "x".repeat(40_000) });
+    const { session: longer } = fakeSession(completed("x".repeat(40_001)));
+    const cut = await createCodeModeTools(longer, { tools: [] }).handle({
+      name: "exec",
+      callId: "c",
+      input: "text(1)",
+    });
+    expect(cut[1]?.type === "text" && cut[1].text).toMatch(
+      /^Warning: truncated output \(original token count: 10001\)/,
+    );
+  });
+
   it("exec truncates to the pragma's max_output_tokens", async () => {
     const { session } = fakeSession(completed("x".repeat(1000)));
     const tools = createCodeModeTools(session, { tools: [] });

@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { parseWaitArguments, WAIT_TOOL, WAIT_TOOL_PARAMETERS } from "./wait-tool.js";
 
 describe("wait tool schema", () => {
-  it("is a function tool named wait that requires cell_id and nothing else", () => {
+  it("is a non-strict function tool named wait that requires cell_id and nothing else", () => {
     expect(WAIT_TOOL.type).toBe("function");
     expect(WAIT_TOOL.name).toBe("wait");
+    expect(WAIT_TOOL.strict).toBe(false);
     expect(WAIT_TOOL.parameters.required).toEqual(["cell_id"]);
     expect(WAIT_TOOL.parameters.additionalProperties).toBe(false);
   });

@@ -42,6 +42,9 @@ export const WAIT_TOOL = {
   name: WAIT_TOOL_NAME,
   description: WAIT_TOOL_DESCRIPTION,
   parameters: WAIT_TOOL_PARAMETERS,
+  // Optional fields with defaults are not a strict-mode schema, and OpenAI's Responses API turns
+  // strict mode on unless a tool says otherwise; the arguments are validated here instead.
+  strict: false,
 } as const;
 
 export interface WaitArguments {
