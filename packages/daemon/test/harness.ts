@@ -54,6 +54,8 @@ export interface Harness {
   notifies: CellNotifyParams[];
   /** Every notification the daemon sent, in order. */
   events: { method: string; params: unknown }[];
+  /** What the daemon wrote to stderr (it is also passed through to this process's stderr). */
+  stderr: string;
   /** How long the host takes to answer `cell/notify`. */
   notifyDelayMs: number;
   request<R = unknown>(method: string, params?: unknown): Promise<R>;
@@ -107,7 +109,7 @@ function defaultTools(): Map<string, HostTool> {
 }
 
 export async function startDaemon(args: string[] = []): Promise<Harness> {
-  const child = spawn(process.execPath, [DAEMON_BIN, ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [DAEMON_BIN, ...args], { stdio: ["pipe", "pipe", "pipe"] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const connection = createMessageConnection(
     new StreamMessageReader(child.stdout),
@@ -121,6 +123,7 @@ export async function startDaemon(args: string[] = []): Promise<Harness> {
     calls: [],
     notifies: [],
     events: [],
+    stderr: "",
     notifyDelayMs: 0,
     request: (method, params) =>
       (params === undefined
@@ -177,6 +180,10 @@ export async function startDaemon(args: string[] = []): Promise<Harness> {
   });
   connection.onNotification((method: string, params: unknown) => {
     harness.events.push({ method, params });
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    harness.stderr += chunk.toString();
+    process.stderr.write(chunk);
   });
   connection.listen();
   await harness.request("initialize", { protocolVersion: PROTOCOL_VERSION, clientInfo: { name: "tests" } });

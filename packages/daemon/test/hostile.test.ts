@@ -803,6 +803,8 @@ describe("after the corpus", () => {
       timers: last?.timers,
     }).toEqual({ sessions: 1, cells: 0, pendingReverseRequests: 0, timers: 0 });
     expect(daemon.calls.every((call) => call.settled)).toBe(true);
+    // Every cell's runtime was freed cleanly: a handle left alive makes QuickJS abort there.
+    expect(daemon.stderr).not.toContain("Assertion failed");
     await expectHealthy("after the corpus");
   });
 });
