@@ -179,6 +179,17 @@ describe("CodeModeSession over the daemon", () => {
     expect(session.storedValues).toEqual({ seed: 1, count: 2 });
     await session.shutdown();
   });
+
+  it("a stored value under the key __proto__ is kept as an own property", async () => {
+    const { delegate } = recordingDelegate();
+    const session = await client.openSession({ delegate });
+    const started = await session.execute({ toolCallId: "s", source: `store("__proto__", { polluted: true })` });
+    await started.initialResponse;
+    expect(Object.keys(session.storedValues)).toEqual(["__proto__"]);
+    expect(Object.getPrototypeOf(session.storedValues)).toBe(Object.prototype);
+    expect(JSON.stringify(session.storedValues)).toBe('{"__proto__":{"polluted":true}}');
+    await session.shutdown();
+  });
 });
 
 describe("connecting", () => {
