@@ -32,6 +32,7 @@ import {
   CancellationTokenSource,
   createMessageConnection,
   type MessageConnection,
+  type Disposable as RpcDisposable,
   StreamMessageReader,
 } from "vscode-jsonrpc/node";
 import type { z } from "zod";
@@ -88,17 +89,16 @@ export class DaemonLink {
     if (!input || !output) throw new CodeModeError(-32603, "daemon streams unavailable");
     const connection = createMessageConnection(new StreamMessageReader(input), new ContentLengthMessageWriter(output));
     let link: DaemonLink | undefined;
-    // Aborts every delegate call still running when the daemon goes away.
-    const lifetime = new AbortController();
+    const calls = new DelegateCalls();
     const onGone = () => {
-      lifetime.abort();
+      calls.abortAll();
       link?.markGone();
     };
     connection.onClose(onGone);
     connection.onError(() => {});
     child?.once("exit", onGone);
     child?.once("error", onGone);
-    registerHandlers(connection, handlers, lifetime.signal);
+    registerHandlers(connection, handlers, calls);
     connection.listen();
     try {
       const info = (await connection.sendRequest(Initialize.method, {
@@ -196,14 +196,49 @@ function spawnDaemon(options: DaemonOptions): ChildProcess {
   return child;
 }
 
-function registerHandlers(connection: MessageConnection, handlers: LinkHandlers, lifetime: AbortSignal): void {
+/**
+ * The delegate calls in progress. Each has one AbortController, aborted when the daemon
+ * cancels the call or goes away. (`AbortSignal.any` would do the same at several times the
+ * cost of all the rest of a tool call's work in the client.)
+ */
+class DelegateCalls {
+  private readonly live = new Map<AbortController, RpcDisposable>();
+  private ended = false;
+
+  start(token: CancellationToken): AbortController {
+    const controller = new AbortController();
+    if (this.ended || token.isCancellationRequested) controller.abort();
+    const subscription = token.onCancellationRequested(() => controller.abort());
+    this.live.set(controller, subscription);
+    return controller;
+  }
+
+  end(controller: AbortController): void {
+    this.live.get(controller)?.dispose();
+    this.live.delete(controller);
+  }
+
+  /** The daemon went away: every call still running is aborted. */
+  abortAll(): void {
+    this.ended = true;
+    for (const controller of this.live.keys()) controller.abort();
+  }
+}
+
+function registerHandlers(connection: MessageConnection, handlers: LinkHandlers, calls: DelegateCalls): void {
   const onRequest = <M extends RequestMethod>(
     method: M,
     handle: (params: ParamsOf<M>, signal: AbortSignal) => Promise<ResultOf<M>>,
   ) =>
-    connection.onRequest(method.method, (params: unknown, token: CancellationToken) =>
-      handle(parse(method.params, params) as ParamsOf<M>, AbortSignal.any([toSignal(token), lifetime])),
-    );
+    connection.onRequest(method.method, async (params: unknown, token: CancellationToken) => {
+      const parsed = parse(method.params, params) as ParamsOf<M>;
+      const controller = calls.start(token);
+      try {
+        return await handle(parsed, controller.signal);
+      } finally {
+        calls.end(controller);
+      }
+    });
   const onNotification = <M extends NotificationMethod>(method: M, handle: (params: ParamsOf<M>) => void) =>
     connection.onNotification(method.method, (params: unknown) => handle(parse(method.params, params) as ParamsOf<M>));
 
@@ -219,11 +254,4 @@ function registerHandlers(connection: MessageConnection, handlers: LinkHandlers,
 
 function parse<S extends z.ZodType>(schema: S, params: unknown): z.infer<S> {
   return schema.parse(params);
-}
-
-function toSignal(token: CancellationToken): AbortSignal {
-  const controller = new AbortController();
-  if (token.isCancellationRequested) controller.abort();
-  else token.onCancellationRequested(() => controller.abort());
-  return controller.signal;
 }

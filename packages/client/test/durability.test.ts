@@ -7,10 +7,15 @@ import { CodeModeClient, type CodeModeSessionDelegate } from "../src/index.js";
 
 const hangingTool = [{ name: "hang", description: "never answers until cancelled" }];
 
-function delegate(closed: string[] = []): CodeModeSessionDelegate {
+function delegate(closed: string[] = [], aborted: string[] = []): CodeModeSessionDelegate {
   return {
-    invokeTool: (_call, signal) =>
-      new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted")))),
+    invokeTool: (call, signal) =>
+      new Promise((_, reject) =>
+        signal.addEventListener("abort", () => {
+          aborted.push(call.callId);
+          reject(new Error("aborted"));
+        }),
+      ),
     notify: async () => {},
     cellClosed: (cellId) => closed.push(cellId),
   };
@@ -43,7 +48,8 @@ describe("when the daemon dies", () => {
     await using client = await CodeModeClient.start();
     const closedA: string[] = [];
     const closedB: string[] = [];
-    const a = await client.openSession({ delegate: delegate(closedA) });
+    const abortedA: string[] = [];
+    const a = await client.openSession({ delegate: delegate(closedA, abortedA) });
     const b = await client.openSession({ delegate: delegate(closedB), storedValues: { seeded: true } });
 
     const committed = await a.execute({ toolCallId: "c", source: `store("before", { n: 1 }); text("stored")` });
@@ -69,6 +75,8 @@ describe("when the daemon dies", () => {
     expect(await concurrentWait).toEqual(lost(waitingInB.cellId));
     expect(closedA).toEqual(["1", "2"]);
     expect(closedB).toEqual(["1"]);
+    // The delegate call the dead daemon was waiting for is aborted.
+    expect(abortedA).toEqual(["tool-1"]);
 
     // The next call starts a new daemon and reopens the session with what was committed.
     const after = await a.execute({ toolCallId: "c", source: `text(JSON.stringify([load("before"), load("lost")]))` });

@@ -12,6 +12,7 @@ import {
   type ToolDefinition,
   type ToolInvokeParams,
 } from "@codemode/protocol";
+import type { CancellationToken } from "vscode-jsonrpc/node";
 import { Errors } from "./daemon-error.js";
 import type { CellSink, WorkerHandle } from "./engine/worker-handle.js";
 import { LimitTexts } from "./limit-texts.js";
@@ -20,8 +21,8 @@ import { ReverseCalls } from "./reverse-calls.js";
 
 /** The host side of a cell's reverse requests; the RPC layer implements it. */
 export interface CellHost {
-  invokeTool(params: ToolInvokeParams, signal: AbortSignal): Promise<JsonValue>;
-  notify(params: CellNotifyParams, signal: AbortSignal): Promise<void>;
+  invokeTool(params: ToolInvokeParams, token: CancellationToken): Promise<JsonValue>;
+  notify(params: CellNotifyParams, token: CancellationToken): Promise<void>;
 }
 
 /** What a cell needs from its session. */
@@ -96,8 +97,8 @@ export class Cell implements CellSink {
     this.tools = start.tools;
     this.limits = start.limits;
     this.toolCalls = new ReverseCalls(owner.counters);
-    this.notifications = new NotificationQueue(owner.counters, (text, signal) =>
-      owner.host.notify({ sessionId: owner.sessionId, cellId: this.id, callId: this.toolCallId, text }, signal),
+    this.notifications = new NotificationQueue(owner.counters, (text, token) =>
+      owner.host.notify({ sessionId: owner.sessionId, cellId: this.id, callId: this.toolCallId, text }, token),
     );
     this.started = engine.isReady;
     if (!this.started) void engine.ready.then(() => this.onEngineReady());
@@ -212,7 +213,7 @@ export class Cell implements CellSink {
       ...(input === undefined ? {} : { input: JSON.parse(input) as JsonValue }),
     };
     this.toolCalls
-      .start((signal) => this.owner.host.invokeTool(params, signal))
+      .start((token) => this.owner.host.invokeTool(params, token))
       .then(
         (result) => this.engine.settle(this.key, call, { json: JSON.stringify(result ?? null) }),
         (error: unknown) => this.engine.settle(this.key, call, { error: rejectionText(error) }),

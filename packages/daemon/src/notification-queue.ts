@@ -1,6 +1,7 @@
 // A cell's notifications to the host, in order, with a bounded number in flight. A cell that
 // notifies faster than the host answers waits here, charged to its undelivered output, instead
 // of filling the host's pipe ahead of every other session's answers.
+import type { CancellationToken } from "vscode-jsonrpc/node";
 import { ReverseCalls } from "./reverse-calls.js";
 
 /** Notifications of one cell sent to the host and not yet answered, at most. */
@@ -18,7 +19,7 @@ export class NotificationQueue {
 
   constructor(
     counters: { pending: number },
-    private readonly send: (text: string, signal: AbortSignal) => Promise<void>,
+    private readonly send: (text: string, token: CancellationToken) => Promise<void>,
   ) {
     this.calls = new ReverseCalls(counters);
   }
@@ -47,7 +48,7 @@ export class NotificationQueue {
       if (text === undefined) return;
       this.queuedBytes -= cost(text);
       this.calls
-        .start((signal) => this.send(text, signal))
+        .start((token) => this.send(text, token))
         .catch(() => {})
         .finally(() => this.pump());
     }

@@ -1,8 +1,11 @@
-// In-flight reverse requests of one cell (tool calls or notifications): each has an
-// AbortController so the cell can cancel them, and a grace after which they are abandoned.
+// In-flight reverse requests of one cell (tool calls or notifications): each has a
+// cancellation source so the cell can cancel them, and a grace after which they are abandoned.
+// (vscode-jsonrpc's cancellation tokens, which its requests take as they are: an
+// AbortController per tool call would cost more than the rest of the daemon's work for it.)
+import { type CancellationToken, CancellationTokenSource } from "vscode-jsonrpc/node";
 
 export class ReverseCalls {
-  private readonly inFlight = new Map<Promise<unknown>, AbortController>();
+  private readonly inFlight = new Map<Promise<unknown>, CancellationTokenSource>();
 
   constructor(private readonly counter: { pending: number }) {}
 
@@ -11,14 +14,14 @@ export class ReverseCalls {
   }
 
   /** Starts a call; the returned promise settles with the call, or never if it was abandoned. */
-  start<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    const promise = call(controller.signal);
+  start<T>(call: (token: CancellationToken) => Promise<T>): Promise<T> {
+    const source = new CancellationTokenSource();
+    const promise = call(source.token);
     const tracked: Promise<void> = promise.then(
       () => this.forget(tracked),
       () => this.forget(tracked),
     );
-    this.inFlight.set(tracked, controller);
+    this.inFlight.set(tracked, source);
     this.counter.pending++;
     return promise;
   }
@@ -31,7 +34,7 @@ export class ReverseCalls {
   /** Aborts every call, waits up to `graceMs` for them to settle, then abandons the rest. */
   async cancelAll(graceMs: number): Promise<void> {
     if (this.inFlight.size === 0) return;
-    for (const controller of this.inFlight.values()) controller.abort();
+    for (const source of this.inFlight.values()) source.cancel();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, graceMs);
@@ -42,6 +45,10 @@ export class ReverseCalls {
   }
 
   private forget(tracked: Promise<unknown>): void {
-    if (this.inFlight.delete(tracked)) this.counter.pending--;
+    const source = this.inFlight.get(tracked);
+    if (!source) return;
+    source.dispose();
+    this.inFlight.delete(tracked);
+    this.counter.pending--;
   }
 }

@@ -27,13 +27,7 @@ import {
   Shutdown,
   ToolInvoke,
 } from "@codemode/protocol";
-import {
-  type CancellationToken,
-  CancellationTokenSource,
-  type MessageConnection,
-  ResponseError,
-  Trace,
-} from "vscode-jsonrpc/node";
+import { type CancellationToken, type MessageConnection, ResponseError, Trace } from "vscode-jsonrpc/node";
 import type { CellHost } from "../cell.js";
 import { Daemon } from "../daemon.js";
 import { DaemonError } from "../daemon-error.js";
@@ -62,9 +56,9 @@ export function startServer(options: ServerOptions): Daemon {
   let lifecycle: Lifecycle = "uninitialized";
 
   const host: CellHost = {
-    invokeTool: (params, signal) => reverseRequest(ToolInvoke, params, signal),
-    notify: async (params, signal) => {
-      await reverseRequest(CellNotify, params, signal);
+    invokeTool: (params, token) => reverseRequest(ToolInvoke, params, token),
+    notify: async (params, token) => {
+      await reverseRequest(CellNotify, params, token);
     },
   };
   const events: SessionEvents = {
@@ -81,17 +75,9 @@ export function startServer(options: ServerOptions): Daemon {
   async function reverseRequest<M extends RequestMethod>(
     method: M,
     params: ParamsOf<M>,
-    signal: AbortSignal,
+    token: CancellationToken,
   ): Promise<ResultOf<M>> {
-    const source = new CancellationTokenSource();
-    const cancel = () => source.cancel();
-    signal.addEventListener("abort", cancel, { once: true });
-    try {
-      return (await connection.sendRequest(method.method, params, source.token)) as ResultOf<M>;
-    } finally {
-      signal.removeEventListener("abort", cancel);
-      source.dispose();
-    }
+    return (await connection.sendRequest(method.method, params, token)) as ResultOf<M>;
   }
 
   const routes = new Map<string, Handler>();
