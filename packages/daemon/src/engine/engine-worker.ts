@@ -2,6 +2,7 @@
 // many cells, each in its own runtime. Commands arrive on a MessagePort; a busy interrupt
 // handler drains that port synchronously when the main thread bumps the shared control slot,
 // so a terminate reaches a cell spinning in `while (true) {}`.
+import { setFlagsFromString } from "node:v8";
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import * as releaseSync from "@jitl/quickjs-wasmfile-release-sync";
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant } from "quickjs-emscripten-core";
@@ -21,6 +22,16 @@ if (!out) throw new Error("engine-worker must run in a worker thread");
 
 // The package's typings describe its CommonJS shape; as an ES module its default is the variant.
 const syncVariant = releaseSync.default as unknown as QuickJSSyncVariant;
+/**
+ * How much WebAssembly code a function runs before V8 recompiles it with its optimizing
+ * compiler (V8's default is 1.8 million bytes executed). At the default, building the first
+ * engines of a worker is enough to start that work, which stalls the worker for about 50 ms
+ * and so delays the first cell of every new worker. At this budget only guest code that
+ * computes for a while gets there, and it reaches full speed after tens of milliseconds.
+ * A process-wide V8 setting; it must be set before the module is compiled.
+ */
+setFlagsFromString("--wasm-tiering-budget=100000000");
+
 const wasmMemory = new WebAssembly.Memory({ initial: INITIAL_MEMORY, maximum: MAXIMUM_MEMORY });
 const module = await newQuickJSWASMModuleFromVariant(newVariant(syncVariant, { wasmMemory }));
 
