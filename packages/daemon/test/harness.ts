@@ -19,7 +19,7 @@ import {
   StreamMessageWriter,
 } from "vscode-jsonrpc/node";
 
-export const DAEMON_BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+export const DAEMON_BIN = fileURLToPath(new URL("../dist/codemode-daemon.js", import.meta.url));
 
 export type HostTool = (
   input: JsonValue | undefined,
