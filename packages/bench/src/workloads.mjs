@@ -50,13 +50,11 @@ export async function daemonWorkloads(scale) {
   const perCall = [];
   // One unrecorded run first, as every workload has: the JIT warms up on both sides.
   for (let i = -1; i < 5; i++) {
-    solo.arrivals.length = 0;
     const start = now();
     await run(session, "for (let i = 0; i < 1000; i++) await tools.echo(i)");
     if (i >= 0) perCall.push((now() - start) / 1000);
   }
   results.sequentialPerCall = perCall;
-  results.soloGaps = gaps(solo.arrivals);
 
   const hundred = await timeEach(20 * scale, () => run(session, "for (let i = 0; i < 100; i++) await tools.echo(i)"));
   results.hundredCalls = hundred;
@@ -80,14 +78,24 @@ export async function daemonWorkloads(scale) {
   }
   results.terminate = terminate;
 
-  // Tool-call latency of one session while another session spins.
+  // Tool-call latency of one session alone, then the same cell while another session spins.
+  const observer = echoDelegate();
+  const observed = await client.openSession({ delegate: observer.delegate });
+  const calls = "for (let i = 0; i < 3000; i++) await tools.echo(i)";
+  // Opening a session that takes the pool's idle worker starts a new spare worker: both
+  // measurements below wait for that to settle, so that they measure only what they name.
+  await sleep(500);
+  await run(observed, calls); // warm-up: the session's worker may be new
+  observer.arrivals.length = 0;
+  await run(observed, calls);
+  results.soloGaps = gaps(observer.arrivals);
+  observer.arrivals.length = 0;
   const spinner = await client.openSession({ delegate: echoDelegate().delegate });
   const spinning = await spinner.execute({ toolCallId: "spin", source: "while (true) {}", yieldTimeMs: 0 });
   await spinning.initialResponse;
-  const neighbour = echoDelegate();
-  const observed = await client.openSession({ delegate: neighbour.delegate });
-  await run(observed, "for (let i = 0; i < 3000; i++) await tools.echo(i)");
-  results.neighbourGaps = gaps(neighbour.arrivals);
+  await sleep(500);
+  await run(observed, calls);
+  results.neighbourGaps = gaps(observer.arrivals);
   await spinner.terminate(spinning.cellId);
   await spinner.shutdown();
   await observed.shutdown();
