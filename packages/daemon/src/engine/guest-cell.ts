@@ -204,16 +204,10 @@ export class GuestCell {
     this.checkSettled();
   }
 
+  /** Runs promise jobs until none is left (jobs that jobs enqueue included), or one throws. */
   private drainJobs(): void {
-    for (;;) {
-      const result = this.runtime.executePendingJobs(-1);
-      if (result.error) {
-        this.failWith(result.error);
-        return;
-      }
-      const ran = result.value;
-      if (ran === 0 || this.ending) return;
-    }
+    const result = this.runtime.executePendingJobs(-1);
+    if (result.error) this.failWith(result.error);
   }
 
   private checkSettled(): void {
