@@ -125,3 +125,21 @@ describe("bad requests", () => {
     expect(await client.exited).toBe(1);
   });
 });
+
+describe.each(["content-length", "ndjson"] as const)("large messages in %s framing", (framing) => {
+  it("reads a message near the size limit in time linear in its size, and carries on", {
+    timeout: 30_000,
+  }, async () => {
+    const client = new RawClient(framing);
+    await client.request(1, "initialize", INIT);
+    // 60 MiB arrive in about a thousand chunks; holding them with a copy of everything per
+    // chunk took ≈ 15 s of the main thread, reading them linearly takes well under a second.
+    const pad = "x".repeat(60 * 1024 * 1024);
+    const start = performance.now();
+    const answer = await client.request(2, "daemon/stats", { pad });
+    expect(performance.now() - start).toBeLessThan(6_000);
+    expect(answer.result).toMatchObject({ sessions: 0 });
+    expect((await client.request(3, "session/open", { sessionId: "after" })).result).toEqual({ sessionId: "after" });
+    client.close();
+  });
+});

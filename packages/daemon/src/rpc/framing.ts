@@ -10,6 +10,7 @@ import {
   type Message,
   type ResponseMessage,
 } from "vscode-jsonrpc/node";
+import { ReadBuffer } from "./read-buffer.js";
 
 /** Cuts a byte stream into message bodies; `undefined` when more bytes are needed. */
 export interface Splitter {
@@ -51,17 +52,24 @@ export function contentLengthSplitter(maxMessageBytes: number): Splitter {
 
 export function lineSplitter(maxMessageBytes: number): Splitter {
   let skipping = false;
+  // How far the buffer is known to hold no newline: a long line is not searched again and again.
+  let searched = 0;
   return {
     next(buffer) {
-      const end = buffer.indexOf(10);
+      const end = buffer.indexOf(10, searched);
+      searched = end < 0 ? buffer.length : 0;
       if (skipping) {
-        if (end < 0) return buffer.length > 0 ? { consumed: buffer.length } : undefined;
+        if (end < 0) {
+          searched = 0;
+          return buffer.length > 0 ? { consumed: buffer.length } : undefined;
+        }
         skipping = false;
         return { consumed: end + 1 };
       }
       if (end < 0) {
         if (buffer.length <= maxMessageBytes) return undefined;
         skipping = true;
+        searched = 0;
         return { consumed: buffer.length, error: `message exceeds the limit of ${maxMessageBytes} bytes` };
       }
       return { consumed: end + 1, body: buffer.subarray(0, end) };
@@ -117,7 +125,7 @@ export function classify(value: unknown): Classified {
 }
 
 export class GuardedMessageReader extends AbstractMessageReader {
-  private buffer = Buffer.alloc(0);
+  private readonly buffer = new ReadBuffer();
 
   constructor(
     private readonly input: NodeJS.ReadableStream,
@@ -130,12 +138,13 @@ export class GuardedMessageReader extends AbstractMessageReader {
 
   listen(callback: DataCallback): Disposable {
     const onData = (chunk: Buffer | string) => {
-      this.buffer = Buffer.concat([this.buffer, typeof chunk === "string" ? Buffer.from(chunk) : chunk]);
-      for (let piece = this.splitter.next(this.buffer); piece; piece = this.splitter.next(this.buffer)) {
-        this.buffer = this.buffer.subarray(piece.consumed);
+      this.buffer.append(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+      for (let piece = this.splitter.next(this.buffer.view); piece; piece = this.splitter.next(this.buffer.view)) {
         if (piece.error)
           this.answer({ jsonrpc: "2.0", id: null, error: { code: ErrorCode.InvalidRequest, message: piece.error } });
+        // The body is a view of the buffer: used up before the buffer changes.
         if (piece.body) this.deliver(piece.body, callback);
+        this.buffer.consume(piece.consumed);
       }
     };
     const onEnd = () => this.fireClose();

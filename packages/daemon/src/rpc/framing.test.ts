@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { contentLengthSplitter, lineSplitter, type Splitter } from "./framing.js";
+import { ReadBuffer } from "./read-buffer.js";
+
+/** Feeds `input` in chunks of `size` bytes and returns the bodies and errors cut from it. */
+function cut(splitter: Splitter, input: Buffer, size: number): string[] {
+  const buffer = new ReadBuffer();
+  const out: string[] = [];
+  for (let offset = 0; offset < input.length; offset += size) {
+    buffer.append(input.subarray(offset, offset + size));
+    for (let piece = splitter.next(buffer.view); piece; piece = splitter.next(buffer.view)) {
+      if (piece.error) out.push(`error: ${piece.error}`);
+      if (piece.body) out.push(piece.body.toString("utf8"));
+      buffer.consume(piece.consumed);
+    }
+  }
+  return out;
+}
+
+const framed = (body: string) => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+describe("ReadBuffer", () => {
+  it("keeps the bytes appended, in order, across growth and compaction", () => {
+    const buffer = new ReadBuffer();
+    const expected: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 200; round++) {
+      const chunk = Buffer.from(Array.from({ length: 1 + ((round * 7919) % 5000) }, () => next++ % 256));
+      buffer.append(chunk);
+      expected.push(...chunk);
+      const drop = Math.min(expected.length, (round * 104729) % 6000);
+      expect(buffer.view.subarray(0, drop).equals(Buffer.from(expected.slice(0, drop)))).toBe(true);
+      buffer.consume(drop);
+      expected.splice(0, drop);
+      expect(buffer.view.equals(Buffer.from(expected))).toBe(true);
+    }
+  });
+
+  it("holds a message far larger than its initial space", () => {
+    const buffer = new ReadBuffer();
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    for (let offset = 0; offset < big.length; offset += 65_536) buffer.append(big.subarray(offset, offset + 65_536));
+    expect(buffer.view.equals(big)).toBe(true);
+    buffer.consume(big.length);
+    expect(buffer.view.length).toBe(0);
+  });
+});
+
+describe("splitters fed in chunks of every size", () => {
+  const bodies = ['{"a":1}', '{"b":"é ü"}', "{}", `{"long":"${"x".repeat(10_000)}"}`];
+
+  it.each([1, 2, 3, 7, 64, 4096, 1 << 20])("Content-Length framing, chunks of %i bytes", (size) => {
+    const input = Buffer.from(bodies.map(framed).join(""));
+    expect(cut(contentLengthSplitter(1 << 20), input, size)).toEqual(bodies);
+  });
+
+  it.each([1, 2, 3, 7, 64, 4096, 1 << 20])("newline framing, chunks of %i bytes", (size) => {
+    const input = Buffer.from(bodies.map((body) => `${body}\n`).join(""));
+    expect(cut(lineSplitter(1 << 20), input, size)).toEqual(bodies);
+  });
+
+  it("an oversized line is dropped with one error, and the next line still reads", () => {
+    const input = Buffer.from(`${"y".repeat(5000)}\n{"after":true}\n`);
+    expect(cut(lineSplitter(1000), input, 100)).toEqual([
+      "error: message exceeds the limit of 1000 bytes",
+      '{"after":true}',
+    ]);
+  });
+
+  it("an oversized Content-Length body is skipped with one error, and the next message still reads", () => {
+    const input = Buffer.from(`${framed("z".repeat(5000))}${framed('{"after":true}')}`);
+    expect(cut(contentLengthSplitter(1000), input, 100)).toEqual([
+      "error: message of 5000 bytes exceeds the limit of 1000",
+      '{"after":true}',
+    ]);
+  });
+});
