@@ -56,8 +56,8 @@ type State =
 interface Observer {
   resolve(outcome: CellOutcome): void;
   reject(error: Error): void;
-  /** Milliseconds to the yield; undefined for no deadline. */
-  yieldTimeMs: number | undefined;
+  /** Milliseconds to the yield. */
+  yieldTimeMs: number;
   deadline: number;
   timer: NodeJS.Timeout | undefined;
   detach(): void;
@@ -136,8 +136,10 @@ export class Cell implements CellSink {
         return Promise.reject(Errors.busyObserver(this.id));
       case "running":
       case "completing":
+        // Completing (its JS has ended) still yields at the deadline: the host may be slow
+        // to answer the cell's last notifications.
         if (this.observer) return Promise.reject(Errors.busyObserver(this.id));
-        return this.attachObserver(state.kind === "running" ? yieldTimeMs : undefined, signal);
+        return this.attachObserver(yieldTimeMs, signal);
     }
   }
 
@@ -153,7 +155,10 @@ export class Cell implements CellSink {
       case "terminating":
         throw Errors.alreadyTerminating(this.id);
       case "completing":
-        // A completion in progress wins: once it is delivered or buffered, ask again.
+        // A completion in progress wins: once it is delivered or buffered, ask again. The
+        // notifications it waits for are cancelled, so that it ends within the grace
+        // whatever the host does.
+        await this.notifications.cancelAll(CANCEL_GRACE_MS);
         await state.done;
         return this.terminate();
       case "running":
@@ -167,6 +172,7 @@ export class Cell implements CellSink {
     const state = this.state;
     if (state.kind === "running") await this.terminate();
     else if (state.kind === "completing") {
+      await this.notifications.cancelAll(CANCEL_GRACE_MS);
       await state.done;
       if (this.state.kind === "buffered") this.close();
     } else if (state.kind === "buffered") this.close();
@@ -234,7 +240,6 @@ export class Cell implements CellSink {
       finished = resolve;
     });
     this.state = { kind: "completing", done };
-    if (this.observer) clearTimeout(this.observer.timer);
     void this.complete(result).finally(finished);
   }
 
@@ -273,7 +278,7 @@ export class Cell implements CellSink {
     return outcome;
   }
 
-  private attachObserver(yieldTimeMs: number | undefined, signal: AbortSignal | undefined): Promise<CellOutcome> {
+  private attachObserver(yieldTimeMs: number, signal: AbortSignal | undefined): Promise<CellOutcome> {
     return new Promise<CellOutcome>((resolve, reject) => {
       const onAbort = () => {
         if (this.observer !== observer) return;
@@ -303,7 +308,7 @@ export class Cell implements CellSink {
   }
 
   private armDeadline(observer: Observer): void {
-    if (observer.yieldTimeMs === undefined || observer.timer) return;
+    if (observer.timer) return;
     observer.deadline = performance.now() + observer.yieldTimeMs;
     observer.timer = setTimeout(() => this.yieldNow(), observer.yieldTimeMs);
   }

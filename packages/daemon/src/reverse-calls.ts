@@ -6,6 +6,8 @@ import { type CancellationToken, CancellationTokenSource } from "vscode-jsonrpc/
 
 export class ReverseCalls {
   private readonly inFlight = new Map<Promise<unknown>, CancellationTokenSource>();
+  /** Resolved once no call is in flight. */
+  private idle: (() => void)[] = [];
 
   constructor(private readonly counter: { pending: number }) {}
 
@@ -26,9 +28,10 @@ export class ReverseCalls {
     return promise;
   }
 
-  /** Waits until every call in flight now has settled. */
-  async drain(): Promise<void> {
-    await Promise.all(this.inFlight.keys());
+  /** Resolves once no call is in flight: each has settled, or was abandoned. */
+  drain(): Promise<void> {
+    if (this.inFlight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   /** Aborts every call, waits up to `graceMs` for them to settle, then abandons the rest. */
@@ -50,5 +53,9 @@ export class ReverseCalls {
     source.dispose();
     this.inFlight.delete(tracked);
     this.counter.pending--;
+    if (this.inFlight.size > 0) return;
+    const idle = this.idle;
+    this.idle = [];
+    for (const resolve of idle) resolve();
   }
 }

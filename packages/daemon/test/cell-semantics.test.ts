@@ -112,6 +112,15 @@ describe("observers and yields", () => {
     const rejected = await daemon.execute(s, `await Promise.reject({ stack: 42, toString() { return "custom"; } });`);
     expect(rejected.errorText).toBe("custom");
   });
+
+  it("a stack the cell wrote is the errorText as it is", async () => {
+    const s = await daemon.open();
+    const errorText = async (source: string) => (await daemon.execute(s, source)).errorText;
+    expect(await errorText(`throw { stack: "custom stack" };`)).toBe("custom stack");
+    expect(await errorText(`const e = new Error("x"); e.stack = "my own stack"; throw e;`)).toBe("my own stack");
+    expect(await errorText(`throw { stack: "abc\\n\\n" };`)).toBe("abc\n\n");
+    expect(await errorText(`const o = Object.create(null); o.stack = "np"; throw o;`)).toBe("np");
+  });
 });
 
 describe("missing cells", () => {
@@ -255,6 +264,28 @@ describe("completion order", () => {
     );
     const mine = daemon.events.filter((e) => (e.params as { sessionId?: string }).sessionId === s).map((e) => e.method);
     expect(mine).toEqual(["cell/started", "session/stored", "cell/closed"]);
+  });
+
+  it("a host that never answers a notification: the observer still yields, terminate and shutdown end within the grace", async () => {
+    const s = await daemon.open();
+    daemon.notifyDelayMs = 10_000;
+    try {
+      const started = Date.now();
+      const first = await daemon.execute(s, `notify("hi"); text("done");`, { yieldTimeMs: 200 });
+      expect(first).toEqual({ status: "yielded", cellId: "1", items: [{ type: "text", text: "done" }] });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      // Its JS has ended: the completion in progress wins, once the notification is abandoned.
+      const terminating = Date.now();
+      expect(await daemon.terminate(s, "1")).toEqual({ status: "completed", cellId: "1", items: [] });
+      expect(Date.now() - terminating).toBeLessThan(1_000);
+
+      expect((await daemon.execute(s, `notify("again");`, { cellId: "2", yieldTimeMs: 200 })).status).toBe("yielded");
+      const shuttingDown = Date.now();
+      await daemon.request("session/shutdown", { sessionId: s });
+      expect(Date.now() - shuttingDown).toBeLessThan(1_000);
+    } finally {
+      daemon.notifyDelayMs = 0;
+    }
   });
 
   it("pending timers and un-awaited promises do not keep a cell alive", async () => {

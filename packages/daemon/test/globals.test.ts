@@ -196,9 +196,26 @@ describe("exit", () => {
     expect(caught).toMatchObject({ status: "completed", items: [] });
     expect(caught.errorText).toBeUndefined();
   });
+
+  it("stores after a caught exit are dropped, as output is; those before it are kept", async () => {
+    const s = await daemon.open();
+    await daemon.execute(
+      s,
+      `store("before", 1); try { exit(); } catch (e) {} for (let i = 0; i < 1e5; i++) store("after", i);`,
+    );
+    expect(await daemon.request("session/storedValues", { sessionId: s })).toEqual({ values: { before: 1 } });
+  });
 });
 
 describe("timers", () => {
+  it("a delay beyond what Node keeps (2^31 − 1 ms) does not fire at once", async () => {
+    const outcome = await run(`
+      setTimeout(() => text("early"), 3e9);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      text("end");`);
+    expect(texts(outcome)).toEqual(["end"]);
+  });
+
   it("ids count up per cell and clearTimeout cancels", async () => {
     const outcome = await run(`
       const a = setTimeout(() => text("a"), 10);

@@ -371,6 +371,8 @@ export class GuestCell {
   }
 
   private store(key: string, json: string): string | undefined {
+    // After exit() (whose throw the cell may have caught), as output, writes are dropped.
+    if (this.ending) return undefined;
     if (json.length > this.limits.payloadBytes) return LimitTexts.payload("stored value", this.limits.payloadBytes);
     this.stored.set(key, json);
     this.writes.set(key, json);

@@ -15,6 +15,7 @@ export const PRELUDE_SOURCE = String.raw`(function (host) {
   const trimEnd = String.prototype.trimEnd;
   const toLowerCase = String.prototype.toLowerCase;
   const startsWith = String.prototype.startsWith;
+  const indexOf = String.prototype.indexOf;
   const isArray = Array.isArray;
   const freeze = Object.freeze;
   const create = Object.create;
@@ -165,15 +166,27 @@ export const PRELUDE_SOURCE = String.raw`(function (host) {
     define("ALL_TOOLS", freeze(allTools));
   }
 
-  // The host turns a thrown value into the cell's errorText with this. QuickJS stacks lack
-  // V8's "Name: message" first line, so it is added back.
+  // Whether a stack is one QuickJS wrote: frames only ("    at ..."), one per line.
+  function isEngineStack(stack) {
+    for (let start = 0; start < stack.length; ) {
+      if (!apply(startsWith, stack, ["    at ", start])) return false;
+      const end = apply(indexOf, stack, ["\n", start]);
+      start = end < 0 ? stack.length : end + 1;
+    }
+    return true;
+  }
+
+  // The host turns a thrown value into the cell's errorText with this: its stack when it has
+  // a string one, else its string form. QuickJS's own stacks lack V8's first line,
+  // "Name: message", so it is added back to those; a stack the cell wrote is kept as is.
   function describeError(error) {
     try {
       if (error !== null && typeof error === "object" && typeof error.stack === "string") {
+        const stack = error.stack;
+        const frames = apply(trimEnd, stack, []);
+        if (!isEngineStack(frames)) return stack;
         const head = toString(error);
-        const stack = apply(trimEnd, error.stack, []);
-        if (stack === "") return head;
-        return apply(startsWith, stack, [head]) ? stack : head + "\n" + stack;
+        return frames === "" ? head : head + "\n" + frames;
       }
       return toString(error);
     } catch (failure) {
