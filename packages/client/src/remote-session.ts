@@ -50,6 +50,7 @@ interface PendingStart {
 export class RemoteSession implements CodeModeSession, AsyncDisposable {
   private nextCellId = 1;
   private open = true;
+  private shutdownDone: Promise<void> | undefined;
   private readonly pendingStarts = new Map<CellId, PendingStart>();
   private readonly liveCells = new Set<CellId>();
   /** The values committed by completed cells: what a reopened session starts from. */
@@ -70,6 +71,8 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   }
 
   async execute(request: ExecuteRequest): Promise<StartedCell> {
+    // Said here too: a daemon started after the shutdown has never heard of this session.
+    if (!this.open) throw new CodeModeError(ErrorCode.ShuttingDown, Messages.shuttingDown);
     const link = await this.link.current();
     const cellId = String(this.nextCellId++);
     const started = new Promise<void>((resolve, reject) => this.pendingStarts.set(cellId, { resolve, reject }));
@@ -106,13 +109,21 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
     return this.observing(link, cellId, link.request(CellTerminate, { sessionId: this.sessionId, cellId }));
   }
 
-  async shutdown(): Promise<void> {
-    if (!this.open) return;
+  /** Stops every cell of the session; every caller resolves once none is left. */
+  shutdown(): Promise<void> {
     this.open = false;
+    this.shutdownDone ??= this.stopAll();
+    return this.shutdownDone;
+  }
+
+  private async stopAll(): Promise<void> {
     try {
       // With no live daemon there is nothing to stop: its cells died with it.
       await this.link.live()?.request(SessionShutdown, { sessionId: this.sessionId });
     } finally {
+      // The daemon closed them all; its cell/closed notifications follow its answer, after
+      // the session is forgotten here, so each cell is closed now (once: see cellClosed).
+      for (const cellId of [...this.liveCells]) this.cellClosed(cellId);
       this.link.forget(this.sessionId);
     }
   }
@@ -159,6 +170,8 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
     try {
       return await this.delegate.invokeTool(call, signal);
     } catch (error) {
+      // A call the daemon cancelled is answered as cancelled, whatever the delegate threw.
+      if (signal.aborted) throw new ResponseError(ErrorCode.RequestCancelled, "request cancelled");
       // The message becomes the JS rejection text: an Error's message, anything else as text.
       throw new ResponseError(ErrorCode.ToolFailed, error instanceof Error ? error.message : String(error));
     }

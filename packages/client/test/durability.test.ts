@@ -44,6 +44,17 @@ function alive(pid: number): boolean {
 }
 
 describe("when the daemon dies", () => {
+  it("a session shut down before stays shut down on the next daemon", async () => {
+    await using client = await CodeModeClient.start();
+    const session = await client.openSession({ delegate: delegate() });
+    await session.shutdown();
+    client.daemon?.kill();
+    await expect(session.execute({ toolCallId: "c", source: "text(1)" })).rejects.toMatchObject({
+      code: -32011,
+      message: "code mode session is shutting down",
+    });
+  });
+
   it("every in-flight observation completes as lost and the next execute works with the committed values", async () => {
     await using client = await CodeModeClient.start();
     const closedA: string[] = [];

@@ -132,6 +132,20 @@ describe("CodeModeSession over the daemon", () => {
     await session.shutdown();
   });
 
+  it("shutdown closes every live cell once, and a concurrent shutdown waits for the same end", async () => {
+    const { delegate, closed } = recordingDelegate();
+    const session = await client.openSession({ delegate });
+    await (await session.execute({ toolCallId: "a", source: "text(1)" })).initialResponse;
+    const spinning = await session.execute({ toolCallId: "spin", source: "while (true) {}", yieldTimeMs: 10 });
+    await spinning.initialResponse;
+    const first = session.shutdown();
+    await session.shutdown();
+    expect(closed).toEqual(["1", "2"]);
+    await first;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(closed).toEqual(["1", "2"]);
+  });
+
   it("errors are CodeModeErrors carrying the protocol code", async () => {
     const { delegate } = recordingDelegate();
     const session = await client.openSession({ delegate });
