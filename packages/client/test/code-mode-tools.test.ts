@@ -66,5 +66,21 @@ text("later");`,
   const stopped = await tools.handle({ name: "wait", callId: "call_5", input: { cell_id: "3", terminate: true } });
   expect(status(stopped)).toBe("Script terminated");
 
+  // Any non-negative safe integer is a valid yield time, even past what Node's timers keep.
+  const patient = await tools.handle({
+    name: "exec",
+    callId: "call_6",
+    input:
+      '// @exec: {"yield_time_ms": 3000000000}\nawait new Promise((resolve) => setTimeout(resolve, 50));\ntext("done");',
+  });
+  expect(status(patient)).toBe("Script completed");
+  expect(texts(patient).slice(1)).toEqual(["done"]);
+  const waited = await tools.handle({
+    name: "wait",
+    callId: "call_7",
+    input: { cell_id: "4", yield_time_ms: 3_000_000_000 },
+  });
+  expect(texts(waited)[1]).toBe("Script error:\nexec cell 4 not found");
+
   await session.shutdown();
 });

@@ -18,6 +18,7 @@ import type { CellSink, WorkerHandle } from "./engine/worker-handle.js";
 import { LimitTexts } from "./limit-texts.js";
 import { NotificationQueue } from "./notification-queue.js";
 import { ReverseCalls } from "./reverse-calls.js";
+import { timerDelay } from "./timer-delay.js";
 
 /** The host side of a cell's reverse requests; the RPC layer implements it. */
 export interface CellHost {
@@ -310,7 +311,7 @@ export class Cell implements CellSink {
   private armDeadline(observer: Observer): void {
     if (observer.timer) return;
     observer.deadline = performance.now() + observer.yieldTimeMs;
-    observer.timer = setTimeout(() => this.yieldNow(), observer.yieldTimeMs);
+    observer.timer = setTimeout(() => this.yieldNow(), timerDelay(observer.yieldTimeMs));
   }
 
   private yieldNow(): void {

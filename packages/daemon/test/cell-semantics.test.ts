@@ -266,6 +266,14 @@ describe("completion order", () => {
     expect(mine).toEqual(["cell/started", "session/stored", "cell/closed"]);
   });
 
+  it("a yield deadline beyond what Node's timers keep is not a yield at once", async () => {
+    const s = await daemon.open();
+    const outcome = await daemon.execute(s, `await tools.sleep({ ms: 50 }); text("late");`, {
+      yieldTimeMs: 3_000_000_000,
+    });
+    expect(outcome).toEqual({ status: "completed", cellId: "1", items: [{ type: "text", text: "late" }] });
+  });
+
   it("a host that never answers a notification: the observer still yields, terminate and shutdown end within the grace", async () => {
     const s = await daemon.open();
     daemon.notifyDelayMs = 10_000;

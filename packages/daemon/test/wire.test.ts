@@ -46,12 +46,36 @@ describe.each(["content-length", "ndjson"] as const)("a raw client with %s frami
 });
 
 describe("lifecycle", () => {
-  it("answers -32002 to requests before initialize", async () => {
+  it("answers -32002 to requests before initialize, known or not, and drops notifications", async () => {
     const client = new RawClient("ndjson");
     const response = await client.request(1, "session/open", {});
     expect(response.error?.code).toBe(-32002);
+    expect((await client.request(2, "no/such", {})).error?.code).toBe(-32002);
+    client.send({ method: "$/setTrace", params: { value: "verbose" } });
+    await client.request(3, "initialize", INIT);
+    await client.request(4, "session/open", { sessionId: "untraced" });
+    expect(client.received.some((m) => m.method === "$/logTrace")).toBe(false);
     client.close();
     await client.exited;
+  });
+
+  it("answers a second initialize with -32600", async () => {
+    const client = new RawClient("ndjson");
+    await client.request(1, "initialize", INIT);
+    expect((await client.request(2, "initialize", INIT)).error).toEqual({
+      code: -32600,
+      message: "already initialized",
+    });
+    client.close();
+    await client.exited;
+  });
+
+  it("exits with 0 when stdin closes after shutdown", async () => {
+    const client = new RawClient("ndjson");
+    await client.request(1, "initialize", INIT);
+    await client.request(2, "shutdown");
+    client.close();
+    expect(await client.exited).toBe(0);
   });
 
   it("exits with 1 on exit without shutdown, and on stdin EOF", async () => {

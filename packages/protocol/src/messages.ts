@@ -10,7 +10,8 @@ const SessionId = Id;
 /** Cell ids are chosen by the daemon ("1", "2", …) or by the client. */
 export const CellId = Id;
 export type CellId = z.infer<typeof CellId>;
-const YieldTimeMs = z.number().int().nonnegative().max(2_147_483_647);
+/** Any safe integer: the daemon treats deadlines beyond what its timers keep as "not for days". */
+const YieldTimeMs = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 // ---- lifecycle ----
 

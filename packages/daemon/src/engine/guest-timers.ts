@@ -1,9 +1,7 @@
 // A cell's timers: host timeouts that each hold a reference to a guest callback and call it
 // once, through the cell, when they fire.
 import type { QuickJSHandle } from "quickjs-emscripten-core";
-
-/** The longest delay Node keeps (2^31 − 1 ms). */
-const MAX_DELAY_MS = 2 ** 31 - 1;
+import { timerDelay } from "../timer-delay.js";
 
 interface Timer {
   timeout: NodeJS.Timeout;
@@ -28,15 +26,11 @@ export class GuestTimers {
   /** Arms a timer with its own reference to `callback`; returns the timer's id. */
   set(callback: QuickJSHandle, ms: number): number {
     const id = this.nextId++;
-    const timeout = setTimeout(
-      () => {
-        if (!this.live.delete(id)) return;
-        this.changed(-1);
-        this.fire(timer.callback);
-      },
-      // Node fires a longer delay at once; the longest it keeps is about 24.8 days.
-      Math.min(ms, MAX_DELAY_MS),
-    );
+    const timeout = setTimeout(() => {
+      if (!this.live.delete(id)) return;
+      this.changed(-1);
+      this.fire(timer.callback);
+    }, timerDelay(ms));
     const timer: Timer = { timeout, callback: callback.dup() };
     this.live.set(id, timer);
     this.changed(1);

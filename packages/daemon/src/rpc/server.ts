@@ -122,11 +122,12 @@ export function startServer(options: ServerOptions): Daemon {
   route(DaemonStatsRequest, () => daemon.stats());
 
   connection.onRequest(async (method: string, params: unknown, token: CancellationToken) => {
-    const handler = routes.get(method);
-    if (!handler) throw new ResponseError(ErrorCode.MethodNotFound, `unknown method ${method}`);
+    // As LSP: before `initialize`, every other request, known or not, is refused with -32002.
     if (lifecycle === "uninitialized" && method !== Initialize.method) {
       throw new ResponseError(ErrorCode.ServerNotInitialized, "the daemon has not been initialized");
     }
+    const handler = routes.get(method);
+    if (!handler) throw new ResponseError(ErrorCode.MethodNotFound, `unknown method ${method}`);
     if (lifecycle === "shutdown" && method !== Shutdown.method) {
       throw new ResponseError(ErrorCode.InvalidRequest, "the daemon is shutting down");
     }
@@ -144,6 +145,8 @@ export function startServer(options: ServerOptions): Daemon {
   });
 
   connection.onNotification(SetTrace.method, (params: unknown) => {
+    // As LSP: notifications before `initialize` are dropped (but `exit`).
+    if (lifecycle === "uninitialized") return;
     const parsed = SetTrace.params.safeParse(params);
     if (!parsed.success) return;
     const send = (message: string, verbose?: string) => {
