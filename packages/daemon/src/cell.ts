@@ -134,6 +134,7 @@ export class Cell implements CellSink {
         this.close();
         return Promise.resolve(state.outcome);
       case "terminating":
+        // As the reference: the termination owns the cell's last answer.
         return Promise.reject(Errors.busyObserver(this.id));
       case "running":
       case "completing":
