@@ -266,6 +266,20 @@ describe("completion order", () => {
     expect(mine).toEqual(["cell/started", "session/stored", "cell/closed"]);
   });
 
+  it("terminate cancels in-flight notifications of a running cell within the grace", async () => {
+    const s = await daemon.open();
+    daemon.notifyDelayMs = 10_000;
+    try {
+      const running = await daemon.execute(s, `notify("hi"); await tools.hang();`, { yieldTimeMs: 100 });
+      expect(running.status).toBe("yielded");
+      const terminating = Date.now();
+      expect(await daemon.terminate(s, "1")).toEqual({ status: "terminated", cellId: "1", items: [] });
+      expect(Date.now() - terminating).toBeLessThan(1_000);
+    } finally {
+      daemon.notifyDelayMs = 0;
+    }
+  });
+
   it("a yield deadline beyond what Node's timers keep is not a yield at once", async () => {
     const s = await daemon.open();
     const outcome = await daemon.execute(s, `await tools.sleep({ ms: 50 }); text("late");`, {

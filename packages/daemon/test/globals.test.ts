@@ -15,6 +15,7 @@ afterAll(async () => {
 
 const run = (source: string, options?: Parameters<Harness["execute"]>[2]) => daemon.execute(session, source, options);
 const failure = async (source: string) => (await run(source)).errorText;
+const png = "data:image/png;base64,AAA";
 /** Runs `expression` in a try/catch and reports what was thrown: its type and text. */
 const thrown = async (expression: string) =>
   texts(await run(`try { ${expression}; text("no throw"); } catch (e) { text(typeof e + ": " + String(e)); }`))[0];
@@ -30,6 +31,24 @@ describe("tools", () => {
     ];
     const outcome = await run(`text(Object.keys(tools).join(","))`, { tools });
     expect(texts(outcome)).toEqual(["mcp__server__read_file,_,_d_render,caf_,__proto__"]);
+  });
+
+  it("a call reaches the host under the tool's own name (with its namespace) and kind", async () => {
+    const tools = [
+      { name: "mcp__files__read", toolName: { name: "read", namespace: "files" }, kind: "freeform" as const },
+    ];
+    daemon.tools.set("read", async (input) => input ?? null);
+    try {
+      expect(texts(await run(`text(await tools.mcp__files__read("raw text"))`, { tools }))).toEqual(["raw text"]);
+    } finally {
+      daemon.tools.delete("read");
+    }
+    const call = daemon.calls.findLast((c) => c.params.tool.name === "read");
+    expect(call?.params).toMatchObject({
+      tool: { name: "read", namespace: "files" },
+      kind: "freeform",
+      input: "raw text",
+    });
   });
 
   it("ALL_TOOLS lists the JS names and descriptions in enabled-tool order", async () => {
@@ -105,7 +124,6 @@ describe("text", () => {
 });
 
 describe("image and generatedImage", () => {
-  const png = "data:image/png;base64,AAA";
   const images = (outcome: CellOutcome) => outcome.items;
 
   it("accepts a data URL, an image_url object and an MCP image block", async () => {
@@ -154,6 +172,29 @@ describe("image and generatedImage", () => {
       { type: "text", text: "saved to out.png" },
       { type: "image", imageUrl: png, detail: "high" },
     ]);
+  });
+
+  it("generatedImage refuses remote URLs and unknown details with image's texts", async () => {
+    expect(await thrown(`generatedImage({ image_url: "https://example.com/a.png" })`)).toBe(
+      "string: Tool call failed: remote image URLs are not supported in tool outputs. Pass a base64 data URI instead",
+    );
+    expect(await thrown(`generatedImage({ image_url: ${JSON.stringify(png)}, detail: "huge" })`)).toBe(
+      "string: image detail must be one of: auto, low, high, original",
+    );
+  });
+});
+
+describe("return values", () => {
+  it("every output helper returns undefined", async () => {
+    const outcome = await run(`
+      const results = [
+        image(${JSON.stringify(png)}),
+        generatedImage({ image_url: ${JSON.stringify(png)} }),
+        store("k", 1),
+        clearTimeout(setTimeout(() => {}, 1000)),
+      ];
+      text(results.map((r) => typeof r).join(","));`);
+    expect(texts(outcome).at(-1)).toBe("undefined,undefined,undefined,undefined");
   });
 });
 

@@ -106,6 +106,55 @@ describe("lifecycle", () => {
   });
 });
 
+describe("cells over the wire", () => {
+  it("cell/closed comes after the answer that closed the cell", async () => {
+    const client = new RawClient("ndjson");
+    await client.request(1, "initialize", INIT);
+    await client.request(2, "session/open", { sessionId: "s" });
+    for (let id = 3; id < 8; id++) {
+      await client.request(id, "cell/execute", {
+        sessionId: "s",
+        cellId: `c${id}`,
+        toolCallId: "t",
+        source: "text(1)",
+      });
+    }
+    await client.waitFor((m) => m.method === "cell/closed" && (m.params as { cellId: string }).cellId === "c7");
+    for (let id = 3; id < 8; id++) {
+      const answer = client.received.findIndex((m) => m.id === id && m.method === undefined);
+      const closed = client.received.findIndex(
+        (m) => m.method === "cell/closed" && (m.params as { cellId: string }).cellId === `c${id}`,
+      );
+      expect(answer).toBeGreaterThanOrEqual(0);
+      expect(closed).toBeGreaterThan(answer);
+    }
+    client.close();
+    await client.exited;
+  });
+
+  it("a cancelled cell/execute answers -32800 and its cell keeps running", async () => {
+    const client = new RawClient("ndjson");
+    await client.request(1, "initialize", INIT);
+    await client.request(2, "session/open", { sessionId: "s" });
+    const source = `text("one"); await new Promise((resolve) => setTimeout(resolve, 300)); text("two");`;
+    const answer = client.request(3, "cell/execute", { sessionId: "s", cellId: "c", toolCallId: "t", source });
+    await client.waitFor((m) => m.method === "cell/started");
+    client.send({ method: "$/cancelRequest", params: { id: 3 } });
+    expect((await answer).error?.code).toBe(-32800);
+    const waited = await client.request(4, "cell/wait", { sessionId: "s", cellId: "c" });
+    expect(waited.result).toEqual({
+      status: "completed",
+      cellId: "c",
+      items: [
+        { type: "text", text: "one" },
+        { type: "text", text: "two" },
+      ],
+    });
+    client.close();
+    await client.exited;
+  });
+});
+
 describe("tracing", () => {
   it("$/setTrace makes the daemon report each message with $/logTrace", async () => {
     const client = new RawClient("ndjson");
