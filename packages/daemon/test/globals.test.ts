@@ -43,7 +43,7 @@ describe("tools", () => {
     } finally {
       daemon.tools.delete("read");
     }
-    const call = daemon.calls.findLast((c) => c.params.tool.name === "read");
+    const call = daemon.calls.filter((c) => c.params.tool.name === "read").at(-1);
     expect(call?.params).toMatchObject({
       tool: { name: "read", namespace: "files" },
       kind: "freeform",
