@@ -48,7 +48,7 @@ export class CodeModeClient implements AsyncDisposable {
         forget: (id) => this.sessions.delete(id),
       },
       options.storedValues ?? {},
-      options.limits,
+      options,
     );
     this.sessions.set(sessionId, session);
     return session;

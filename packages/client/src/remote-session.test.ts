@@ -12,7 +12,7 @@ const link: SessionLink = {
 const call: NestedToolCall = { cellId: "1", callId: "tool-1", tool: { name: "t" }, kind: "function" };
 
 function sessionWith(invokeTool: CodeModeSessionDelegate["invokeTool"]): RemoteSession {
-  return new RemoteSession("s", { invokeTool, notify: async () => {} }, link, {}, undefined);
+  return new RemoteSession("s", { invokeTool, notify: async () => {} }, link, {}, {});
 }
 
 describe("a delegate's tool call as the daemon sees it", () => {

@@ -2,7 +2,6 @@
 // requests; the daemon's reverse requests for this session reach its delegate.
 import {
   CellExecute,
-  type CellLimitsOverride,
   type CellOutcome,
   CellTerminate,
   CellWait,
@@ -22,6 +21,7 @@ import type {
   CodeModeSessionDelegate,
   ExecuteRequest,
   NestedToolCall,
+  OpenSessionOptions,
   RuntimeResponse,
   StartedCell,
   WaitOutcome,
@@ -61,7 +61,7 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
     private readonly delegate: CodeModeSessionDelegate,
     private readonly link: SessionLink,
     storedValues: JsonObject,
-    private readonly limits: CellLimitsOverride | undefined,
+    private readonly settings: Pick<OpenSessionOptions, "limits" | "toolCallTimeoutMs">,
   ) {
     this.storedValues = { ...storedValues };
   }
@@ -133,7 +133,7 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
     await link.request(SessionOpen, {
       sessionId: this.sessionId,
       storedValues: this.storedValues,
-      ...(this.limits === undefined ? {} : { limits: this.limits }),
+      ...(this.settings.limits === undefined ? {} : { limits: this.settings.limits }),
     });
   }
 
@@ -167,13 +167,36 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   }
 
   async invokeTool(call: NestedToolCall, signal: AbortSignal) {
+    const timeoutMs = this.settings.toolCallTimeoutMs;
     try {
-      return await this.delegate.invokeTool(call, signal);
+      return await (timeoutMs === undefined
+        ? this.delegate.invokeTool(call, signal)
+        : this.invokeWithDeadline(call, signal, timeoutMs));
     } catch (error) {
       // A call the daemon cancelled is answered as cancelled, whatever the delegate threw.
       if (signal.aborted) throw new ResponseError(ErrorCode.RequestCancelled, "request cancelled");
       // The message becomes the JS rejection text: an Error's message, anything else as text.
       throw new ResponseError(ErrorCode.ToolFailed, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** The delegate's call, given up at the deadline: its signal is aborted and the call fails. */
+  private async invokeWithDeadline(call: NestedToolCall, signal: AbortSignal, timeoutMs: number) {
+    const controller = new AbortController();
+    const cancel = () => controller.abort();
+    signal.addEventListener("abort", cancel, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Error(`tool call timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.delegate.invokeTool(call, controller.signal), expired]);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", cancel);
     }
   }
 

@@ -67,4 +67,10 @@ export interface OpenSessionOptions {
   sessionId?: string;
   storedValues?: JsonObject;
   limits?: CellLimitsOverride;
+  /**
+   * Longest a tool call may take. Past it the delegate's signal is aborted and the cell's
+   * promise rejects with `tool call timed out after {ms} ms`, whatever the delegate does.
+   * Default: no deadline, as the reference.
+   */
+  toolCallTimeoutMs?: number;
 }

@@ -146,6 +146,26 @@ describe("CodeModeSession over the daemon", () => {
     expect(closed).toEqual(["1", "2"]);
   });
 
+  it("a tool call past the session's toolCallTimeoutMs fails in the cell, and the delegate's signal aborts", async () => {
+    const { delegate, aborted } = recordingDelegate();
+    const session = await client.openSession({ delegate, toolCallTimeoutMs: 200 });
+    const started = await session.execute({
+      toolCallId: "t",
+      source: `try { await tools.slow(); } catch (e) { text(e); } text(await tools.add({ a: 1, b: 2 }));`,
+      enabledTools: tools,
+    });
+    expect(await started.initialResponse).toEqual({
+      status: "completed",
+      cellId: "1",
+      items: [
+        { type: "text", text: "tool call timed out after 200 ms" },
+        { type: "text", text: "3" },
+      ],
+    });
+    expect(aborted).toEqual(["tool-1"]);
+    await session.shutdown();
+  });
+
   it("errors are CodeModeErrors carrying the protocol code", async () => {
     const { delegate } = recordingDelegate();
     const session = await client.openSession({ delegate });
