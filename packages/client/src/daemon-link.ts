@@ -143,11 +143,12 @@ export class DaemonLink {
 
   /** LSP shutdown then exit; kills the process if it does not leave within a grace. */
   async close(): Promise<void> {
-    if (!this.dead) {
-      // Each step may fail because the daemon is already gone; the process wait below copes.
-      await this.connection.sendRequest(Shutdown.method).catch(() => {});
-      await this.connection.sendNotification(Exit.method).catch(() => {});
-    }
+    // Each step may fail because the daemon is already gone (a connection disposed meanwhile
+    // throws at once, not in the promise); the process wait below copes.
+    try {
+      if (!this.dead) await this.connection.sendRequest(Shutdown.method);
+      if (!this.dead) await this.connection.sendNotification(Exit.method);
+    } catch {}
     if (this.child) {
       const timer = setTimeout(() => this.child?.kill("SIGKILL"), EXIT_GRACE_MS);
       await this.exited;
