@@ -22,8 +22,9 @@ if (command.kind === "help") {
   process.stdout.write(`${VERSION}\n`);
 } else {
   let interrupts = 0;
+  let code: number;
   try {
-    process.exitCode = await run(command, {
+    code = await run(command, {
       out: (text) => process.stdout.write(text),
       err: (text) => process.stderr.write(text),
       onInterrupt: (handler) =>
@@ -36,6 +37,9 @@ if (command.kind === "help") {
   } catch (error) {
     if (error instanceof UsageError) usageError(error.message);
     process.stderr.write(`codemode: ${(error as Error).message}\n`);
-    process.exitCode = ExitCode.failed;
+    code = ExitCode.failed;
   }
+  // Exit now, once the output is written: a tool handler that ignores its AbortSignal must not
+  // keep a one-shot command alive after its cell has ended.
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
 }

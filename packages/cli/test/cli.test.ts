@@ -115,6 +115,23 @@ describe("codemode run", () => {
   });
 });
 
+describe("codemode and host tools that ignore their signal", () => {
+  it("a terminated cell's command exits at once, even with a tool still running", async () => {
+    const started = Date.now();
+    const { code, stdout } = await codemode(
+      "run",
+      cellFile(`text("asking"); await tools.stubborn();`),
+      "--tools",
+      TOOLS,
+      "--yield-ms",
+      "200",
+    );
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^Script terminated\n/m);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
 describe("codemode usage", () => {
   it("prints help and version, and refuses bad usage with exit 2", async () => {
     const help = await codemode("--help");

@@ -15,6 +15,8 @@ export interface ClientOptions extends DaemonOptions {
 }
 
 const RESTART_BUDGET_REFILL_MS = 60_000;
+/** The longest delay a Node timer keeps. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export class CodeModeClient implements AsyncDisposable {
   private readonly sessions = new Map<string, RemoteSession>();
@@ -33,6 +35,13 @@ export class CodeModeClient implements AsyncDisposable {
   }
 
   async openSession(options: OpenSessionOptions): Promise<RemoteSession> {
+    const timeout = options.toolCallTimeoutMs;
+    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 1 && timeout <= MAX_TIMEOUT_MS)) {
+      throw new CodeModeError(
+        ErrorCode.InvalidParams,
+        `toolCallTimeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`,
+      );
+    }
     const link = await this.current();
     const { sessionId } = await link.request(SessionOpen, {
       ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),
@@ -66,6 +75,8 @@ export class CodeModeClient implements AsyncDisposable {
 
   async close(): Promise<void> {
     this.closed = true;
+    // A restart in progress closes the daemon it starts (see restart).
+    await this.connecting?.catch(() => {});
     const link = this.link;
     this.link = undefined;
     await link?.close();
@@ -99,7 +110,15 @@ export class CodeModeClient implements AsyncDisposable {
     await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** this.restarts, 2_000)));
     this.restarts++;
     const link = await DaemonLink.open(this.options, this.handlers());
-    for (const session of this.sessions.values()) await session.reopen(link);
+    try {
+      for (const session of this.sessions.values()) await session.reopen(link);
+      if (this.closed) throw new CodeModeError(ErrorCode.InternalError, "the client is closed");
+    } catch (error) {
+      // No daemon is left behind: one that could not take the sessions back, or that came up
+      // after the client was closed.
+      await link.close();
+      throw error;
+    }
     this.link = link;
     return link;
   }

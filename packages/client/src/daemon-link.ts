@@ -10,11 +10,13 @@ import {
   type CellRef,
   CellStarted,
   type CellStartedParams,
+  ErrorCode,
   Exit,
   Initialize,
   Initialized,
   type InitializeResult,
   type JsonValue,
+  Messages,
   type NotificationMethod,
   type ParamsInputOf,
   type ParamsOf,
@@ -30,8 +32,11 @@ import {
 import {
   type CancellationToken,
   CancellationTokenSource,
+  ConnectionError,
   createMessageConnection,
+  ErrorCodes,
   type MessageConnection,
+  ResponseError,
   type Disposable as RpcDisposable,
   StreamMessageReader,
 } from "vscode-jsonrpc/node";
@@ -90,9 +95,17 @@ export class DaemonLink {
     const connection = createMessageConnection(new StreamMessageReader(input), new ContentLengthMessageWriter(output));
     let link: DaemonLink | undefined;
     const calls = new DelegateCalls();
+    // A daemon that exits before answering `initialize` (a bad flag, a broken install) fails
+    // the start instead of leaving it waiting.
+    let failStart: (error: CodeModeError) => void = () => {};
+    const exitedEarly = new Promise<never>((_, reject) => {
+      failStart = reject;
+    });
+    exitedEarly.catch(() => {});
     const onGone = () => {
       calls.abortAll();
-      link?.markGone();
+      if (link) link.markGone();
+      else failStart(new CodeModeError(ErrorCode.InternalError, "the daemon exited before it was initialized"));
     };
     connection.onClose(onGone);
     connection.onError(() => {});
@@ -101,10 +114,13 @@ export class DaemonLink {
     registerHandlers(connection, handlers, calls);
     connection.listen();
     try {
-      const info = (await connection.sendRequest(Initialize.method, {
-        protocolVersion: PROTOCOL_VERSION,
-        clientInfo: { name: "@codemode/client" },
-      })) as InitializeResult;
+      const info = (await Promise.race([
+        connection.sendRequest(Initialize.method, {
+          protocolVersion: PROTOCOL_VERSION,
+          clientInfo: { name: "@codemode/client" },
+        }),
+        exitedEarly,
+      ])) as InitializeResult;
       await connection.sendNotification(Initialized.method, {});
       link = new DaemonLink(connection, child, handlers, info);
       return link;
@@ -125,6 +141,8 @@ export class DaemonLink {
     signal?: AbortSignal,
   ): Promise<ResultOf<M>> {
     if (this.dead) throw new CodeModeError(-32603, "the daemon is gone");
+    if (signal?.aborted) throw new CodeModeError(ErrorCode.RequestCancelled, "request cancelled");
+    this.checkSize(params);
     const source = signal ? new CancellationTokenSource() : undefined;
     const cancel = () => source?.cancel();
     signal?.addEventListener("abort", cancel, { once: true });
@@ -134,10 +152,35 @@ export class DaemonLink {
         : await this.connection.sendRequest(method.method, params);
       return result as ResultOf<M>;
     } catch (error) {
+      // The pipe broke under this request (the daemon is dying): the daemon is lost, as if
+      // its exit had been seen, and the call fails as every call to a lost daemon does.
+      if (!this.dead && isTransportFailure(error)) {
+        this.kill();
+        this.markGone();
+        throw new CodeModeError(ErrorCode.InternalError, Messages.runtimeEnded);
+      }
       throw CodeModeError.from(error);
     } finally {
       signal?.removeEventListener("abort", cancel);
       source?.dispose();
+    }
+  }
+
+  /**
+   * The daemon cannot read a message over its size limit well enough to answer it (it has no
+   * id to answer to): such a request would wait for ever, so it fails here.
+   */
+  private checkSize(params: unknown): void {
+    const limit = this.info.limits.daemon.maxMessageBytes;
+    const json = JSON.stringify(params);
+    // Room for the envelope: jsonrpc, id, method and the framing header.
+    if (json === undefined || json.length + 1024 <= limit / 3) return;
+    const bytes = Buffer.byteLength(json) + 1024;
+    if (bytes > limit) {
+      throw new CodeModeError(
+        ErrorCode.InvalidParams,
+        `request of ${bytes} bytes exceeds the daemon's message limit of ${limit} bytes`,
+      );
     }
   }
 
@@ -195,6 +238,16 @@ function spawnDaemon(options: DaemonOptions): ChildProcess {
     }
   });
   return child;
+}
+
+/** A failure of the connection itself (vscode-jsonrpc's own codes), not an answer of the daemon. */
+function isTransportFailure(error: unknown): boolean {
+  if (error instanceof ConnectionError) return true;
+  return (
+    error instanceof ResponseError &&
+    error.code >= ErrorCodes.ConnectionInactive &&
+    error.code <= ErrorCodes.MessageWriteError
+  );
 }
 
 /**

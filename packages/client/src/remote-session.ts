@@ -7,6 +7,7 @@ import {
   CellWait,
   ErrorCode,
   type JsonObject,
+  type JsonValue,
   Messages,
   SessionOpen,
   SessionShutdown,
@@ -84,9 +85,15 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
       enabledTools: request.enabledTools ?? [],
       ...(request.yieldTimeMs === undefined ? {} : { yieldTimeMs: request.yieldTimeMs }),
     });
-    response.catch((error: unknown) =>
-      this.settleStart(cellId, link.alive ? error : new CodeModeError(ErrorCode.InternalError, Messages.runtimeEnded)),
-    );
+    response.catch((error: unknown) => {
+      if (!link.alive) {
+        this.settleStart(cellId, new CodeModeError(ErrorCode.InternalError, Messages.runtimeEnded));
+        return;
+      }
+      // A refused cell does not use up its id (unless a later execute already took the next).
+      if (this.nextCellId === Number(cellId) + 1) this.nextCellId--;
+      this.settleStart(cellId, error);
+    });
     await started;
     const initialResponse = this.observing(link, cellId, response) as Promise<RuntimeResponse>;
     // The caller may never look at it; a failure is still theirs when they do.
@@ -117,9 +124,13 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   }
 
   private async stopAll(): Promise<void> {
+    // With no live daemon there is nothing to stop: its cells died with it (also when it dies
+    // while being asked).
+    const link = this.link.live();
     try {
-      // With no live daemon there is nothing to stop: its cells died with it.
-      await this.link.live()?.request(SessionShutdown, { sessionId: this.sessionId });
+      await link?.request(SessionShutdown, { sessionId: this.sessionId });
+    } catch (error) {
+      if (link?.alive) throw error;
     } finally {
       // The daemon closed them all; its cell/closed notifications follow its answer, after
       // the session is forgotten here, so each cell is closed now (once: see cellClosed).
@@ -166,12 +177,17 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
     this.storedValues = { ...this.storedValues, ...values };
   }
 
-  async invokeTool(call: NestedToolCall, signal: AbortSignal) {
+  async invokeTool(call: NestedToolCall, signal: AbortSignal): Promise<JsonValue> {
     const timeoutMs = this.settings.toolCallTimeoutMs;
     try {
-      return await (timeoutMs === undefined
+      const result: unknown = await (timeoutMs === undefined
         ? this.delegate.invokeTool(call, signal)
         : this.invokeWithDeadline(call, signal, timeoutMs));
+      // What JSON cannot hold at the top (undefined, a function, a symbol) is null, as JSON
+      // makes it inside arrays; an answer with neither result nor error would hang the cell.
+      return result === undefined || typeof result === "function" || typeof result === "symbol"
+        ? null
+        : (result as JsonValue);
     } catch (error) {
       // A call the daemon cancelled is answered as cancelled, whatever the delegate threw.
       if (signal.aborted) throw new ResponseError(ErrorCode.RequestCancelled, "request cancelled");

@@ -1,7 +1,10 @@
 // Durable sessions: the daemon dies, every waiter settles at once, and the next call works on
 // a new daemon with the committed stored values. And the other way round: the host dies.
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CodeModeClient, type CodeModeSessionDelegate } from "../src/index.js";
 
@@ -43,7 +46,91 @@ function alive(pid: number): boolean {
   }
 }
 
+const DAEMON_BIN = createRequire(import.meta.url).resolve("@codemode/daemon/bin");
+
+/** The daemons this process has started (from `program`) that are still running. */
+function liveDaemons(program = "codemode-daemon"): string[] {
+  const out = spawnSync("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)], { encoding: "utf8" }).stdout;
+  return out.split("\n").filter((line) => line.includes(program) && !line.includes("<defunct>"));
+}
+
+/** Kills the client's daemon and waits until the client has seen it go. */
+async function killDaemon(client: CodeModeClient): Promise<void> {
+  const link = client.daemon;
+  link?.kill();
+  while (link?.alive) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+describe("starting a daemon", () => {
+  it("a daemon that exits before its handshake fails the start instead of hanging it", async () => {
+    await expect(
+      CodeModeClient.start({ args: [DAEMON_BIN, "--no-such-flag"], logger: () => {} }),
+    ).rejects.toMatchObject({
+      code: -32603,
+      message: "the daemon exited before it was initialized",
+    });
+  });
+
+  it("a request over the daemon's message limit fails at once instead of waiting for an answer", async () => {
+    await using client = await CodeModeClient.start({ args: [DAEMON_BIN, "--max-message-bytes", "4000"] });
+    const session = await client.openSession({ delegate: delegate() });
+    await expect(session.execute({ toolCallId: "c", source: `text("${"x".repeat(5000)}")` })).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringMatching(/exceeds the daemon's message limit of 4000 bytes$/),
+    });
+    expect((await (await session.execute({ toolCallId: "c", source: "text(1)" })).initialResponse).status).toBe(
+      "completed",
+    );
+  });
+});
+
 describe("when the daemon dies", () => {
+  it("closing the client during a restart leaves no daemon behind", async () => {
+    const before = liveDaemons().length;
+    const client = await CodeModeClient.start();
+    const session = await client.openSession({ delegate: delegate() });
+    await killDaemon(client);
+    const restarting = session.execute({ toolCallId: "c", source: "text(1)" });
+    await client.close();
+    await expect(restarting).rejects.toMatchObject({ message: "the client is closed" });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(liveDaemons().length).toBe(before);
+  });
+
+  it("a daemon that cannot take the sessions back is closed, not leaked", async () => {
+    // The first daemon takes two sessions; every later one only one, so reopening fails.
+    const dir = mkdtempSync(join(tmpdir(), "codemode-reopen-"));
+    const launcher = join(dir, "daemon.mjs");
+    writeFileSync(
+      launcher,
+      `import { existsSync, writeFileSync } from "node:fs";
+const marker = ${JSON.stringify(join(dir, "started"))};
+const again = existsSync(marker);
+writeFileSync(marker, "");
+process.argv.push("--max-sessions", again ? "1" : "2");
+await import(${JSON.stringify(DAEMON_BIN)});`,
+    );
+    const client = await CodeModeClient.start({ args: [launcher] });
+    const first = await client.openSession({ delegate: delegate() });
+    await client.openSession({ delegate: delegate() });
+    await killDaemon(client);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await expect(first.execute({ toolCallId: "c", source: "text(1)" })).rejects.toMatchObject({ code: -32015 });
+    }
+    await client.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(liveDaemons(launcher)).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a shutdown racing the daemon's death resolves: its cells died with it", async () => {
+    await using client = await CodeModeClient.start();
+    const session = await client.openSession({ delegate: delegate() });
+    const stopping = session.shutdown();
+    client.daemon?.kill();
+    await expect(stopping).resolves.toBeUndefined();
+  });
+
   it("closing the client while its daemon is dying does not throw", async () => {
     for (let i = 0; i < 3; i++) {
       const client = await CodeModeClient.start();

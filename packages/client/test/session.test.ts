@@ -166,6 +166,50 @@ describe("CodeModeSession over the daemon", () => {
     await session.shutdown();
   });
 
+  it("bad options, refused cells and aborted waits fail at once, and a refused cell keeps its id free", async () => {
+    const { delegate } = recordingDelegate();
+    for (const toolCallTimeoutMs of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 3_000_000_000]) {
+      await expect(client.openSession({ delegate, toolCallTimeoutMs })).rejects.toMatchObject({ code: -32602 });
+    }
+    const session = await client.openSession({ delegate });
+    await expect(session.execute({ toolCallId: "t", source: "text(1)", yieldTimeMs: -1 })).rejects.toMatchObject({
+      code: -32602,
+    });
+    const started = await session.execute({
+      toolCallId: "t",
+      source: "await tools.slow()",
+      enabledTools: tools,
+      yieldTimeMs: 0,
+    });
+    expect(started.cellId).toBe("1");
+    await started.initialResponse;
+    const waiting = Date.now();
+    await expect(session.wait({ cellId: "1", yieldTimeMs: 5_000, signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: -32800,
+    });
+    expect(Date.now() - waiting).toBeLessThan(1_000);
+    await session.shutdown();
+  });
+
+  it("a tool result JSON cannot hold at the top is null; one it cannot hold at all fails the call", async () => {
+    const session = await client.openSession({
+      delegate: {
+        invokeTool: async (call) =>
+          (call.tool.name === "explode" ? { big: 10n } : () => "a function") as unknown as null,
+        notify: async () => {},
+      },
+    });
+    const started = await session.execute({
+      toolCallId: "t",
+      source: `text(await tools.add()); try { await tools.explode(); } catch (e) { text(e); }`,
+      enabledTools: tools,
+    });
+    const outcome = await started.initialResponse;
+    expect(outcome.items[0]).toEqual({ type: "text", text: "null" });
+    expect(outcome.items[1]).toMatchObject({ type: "text", text: expect.stringMatching(/^result is not JSON: /) });
+    await session.shutdown();
+  });
+
   it("errors are CodeModeErrors carrying the protocol code", async () => {
     const { delegate } = recordingDelegate();
     const session = await client.openSession({ delegate });

@@ -1,6 +1,6 @@
 // Writing JSON-RPC messages, in either framing. Each message is one write issued at once, in
 // call order (vscode-jsonrpc's own writer queues every message behind a setImmediate).
-import { AbstractMessageWriter, type Message } from "vscode-jsonrpc/node";
+import { AbstractMessageWriter, ErrorCodes, Message } from "vscode-jsonrpc/node";
 
 abstract class ImmediateMessageWriter extends AbstractMessageWriter {
   constructor(private readonly output: NodeJS.WritableStream) {
@@ -13,7 +13,7 @@ abstract class ImmediateMessageWriter extends AbstractMessageWriter {
 
   write(message: Message): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.output.write(this.frame(JSON.stringify(message)), (error) => {
+      this.output.write(this.frame(serialize(message)), (error) => {
         if (error) {
           this.fireError(error, message);
           reject(error);
@@ -36,5 +36,22 @@ export class ContentLengthMessageWriter extends ImmediateMessageWriter {
 export class NdjsonMessageWriter extends ImmediateMessageWriter {
   protected frame(json: string): string {
     return `${json}\n`;
+  }
+}
+
+/**
+ * A response whose result JSON cannot hold (a BigInt, a cycle) is answered as an internal
+ * error rather than not at all: its requester would wait for ever.
+ */
+function serialize(message: Message): string {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    if (!Message.isResponse(message)) throw error;
+    return JSON.stringify({
+      jsonrpc: "2.0",
+      id: message.id,
+      error: { code: ErrorCodes.InternalError, message: `result is not JSON: ${String(error)}` },
+    });
   }
 }
