@@ -49,7 +49,7 @@ export interface CellStart {
 type State =
   | { kind: "running" }
   /** The JS settled; callbacks are being drained before the answer. */
-  | { kind: "completing"; done: Promise<void> }
+  | { kind: "completing"; done: Promise<void>; terminating?: boolean }
   | { kind: "buffered"; outcome: CellOutcome; since: number }
   | { kind: "terminating" }
   | { kind: "closed" };
@@ -159,7 +159,9 @@ export class Cell implements CellSink {
       case "completing":
         // A completion in progress wins: once it is delivered or buffered, ask again. The
         // notifications it waits for are cancelled, so that it ends within the grace
-        // whatever the host does.
+        // whatever the host does. A second terminate meanwhile is refused, as while running.
+        if (state.terminating) throw Errors.alreadyTerminating(this.id);
+        state.terminating = true;
         await this.notifications.cancelAll(CANCEL_GRACE_MS);
         await state.done;
         return this.terminate();
@@ -223,7 +225,7 @@ export class Cell implements CellSink {
     this.toolCalls
       .start((token) => this.owner.host.invokeTool(params, token))
       .then(
-        (result) => this.engine.settle(this.key, call, { json: JSON.stringify(result ?? null) }),
+        (result) => this.engine.settle(this.key, call, resultJson(result)),
         (error: unknown) => this.engine.settle(this.key, call, { error: rejectionText(error) }),
       );
   }
@@ -348,6 +350,15 @@ export function missingOutcome(cellId: string): CellOutcome {
 }
 
 /** The JS rejection text of a failed reverse request: an Error's message, anything else as text. */
+/** A host's result as JSON for the guest; one too deep to write back rejects the call instead. */
+function resultJson(result: JsonValue): { json: string } | { error: string } {
+  try {
+    return { json: JSON.stringify(result ?? null) };
+  } catch (error) {
+    return { error: `tool result could not be passed to the cell: ${rejectionText(error)}` };
+  }
+}
+
 function rejectionText(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -14,6 +14,7 @@ export const LimitTexts = {
   output: (bytes: number) => `exec cell exceeded its undelivered output limit (outputBytes: ${size(bytes)})`,
   timers: (count: number) => `exec cell exceeded its live timer limit (timers: ${count})`,
   pendingToolCalls: (count: number) => `exec cell exceeded its pending tool call limit (pendingToolCalls: ${count})`,
+  stored: (bytes: number) => `stored values exceed the session's limit (storedBytes: ${size(bytes)})`,
   workerReplaced:
     "exec runtime ended unexpectedly: its engine worker was replaced because another cell in it stopped responding",
 } as const;

@@ -4,8 +4,13 @@
 // AbortController per tool call would cost more than the rest of the daemon's work for it.)
 import { type CancellationToken, CancellationTokenSource } from "vscode-jsonrpc/node";
 
+interface Relay<T> {
+  resolve?: ((value: T) => void) | undefined;
+  reject?: ((error: unknown) => void) | undefined;
+}
+
 export class ReverseCalls {
-  private readonly inFlight = new Map<Promise<unknown>, CancellationTokenSource>();
+  private readonly inFlight = new Map<Promise<unknown>, { source: CancellationTokenSource; relay: Relay<never> }>();
   /** Resolved once no call is in flight. */
   private idle: (() => void)[] = [];
 
@@ -18,14 +23,27 @@ export class ReverseCalls {
   /** Starts a call; the returned promise settles with the call, or never if it was abandoned. */
   start<T>(call: (token: CancellationToken) => Promise<T>): Promise<T> {
     const source = new CancellationTokenSource();
-    const promise = call(source.token);
-    const tracked: Promise<void> = promise.then(
-      () => this.forget(tracked),
-      () => this.forget(tracked),
+    // The call's answer goes through a relay that an abandoned call clears: a host that never
+    // answers keeps its request pending in the connection for ever, and it must not keep the
+    // cell (and whatever the caller chained on the result) alive with it.
+    const relay: Relay<T> = {};
+    const result = new Promise<T>((resolve, reject) => {
+      relay.resolve = resolve;
+      relay.reject = reject;
+    });
+    const tracked: Promise<void> = call(source.token).then(
+      (value) => {
+        relay.resolve?.(value);
+        this.forget(tracked);
+      },
+      (error: unknown) => {
+        relay.reject?.(error);
+        this.forget(tracked);
+      },
     );
-    this.inFlight.set(tracked, source);
+    this.inFlight.set(tracked, { source, relay });
     this.counter.pending++;
-    return promise;
+    return result;
   }
 
   /** Resolves once no call is in flight: each has settled, or was abandoned. */
@@ -37,7 +55,7 @@ export class ReverseCalls {
   /** Aborts every call, waits up to `graceMs` for them to settle, then abandons the rest. */
   async cancelAll(graceMs: number): Promise<void> {
     if (this.inFlight.size === 0) return;
-    for (const source of this.inFlight.values()) source.cancel();
+    for (const { source } of this.inFlight.values()) source.cancel();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, graceMs);
@@ -48,9 +66,11 @@ export class ReverseCalls {
   }
 
   private forget(tracked: Promise<unknown>): void {
-    const source = this.inFlight.get(tracked);
-    if (!source) return;
-    source.dispose();
+    const call = this.inFlight.get(tracked);
+    if (!call) return;
+    call.source.dispose();
+    call.relay.resolve = undefined;
+    call.relay.reject = undefined;
     this.inFlight.delete(tracked);
     this.counter.pending--;
     if (this.inFlight.size > 0) return;

@@ -296,9 +296,12 @@ describe("completion order", () => {
       const first = await daemon.execute(s, `notify("hi"); text("done");`, { yieldTimeMs: 200 });
       expect(first).toEqual({ status: "yielded", cellId: "1", items: [{ type: "text", text: "done" }] });
       expect(Date.now() - started).toBeLessThan(2_000);
-      // Its JS has ended: the completion in progress wins, once the notification is abandoned.
+      // Its JS has ended: the completion in progress wins, once the notification is abandoned;
+      // a second terminate meanwhile is refused as it is while the cell runs.
       const terminating = Date.now();
-      expect(await daemon.terminate(s, "1")).toEqual({ status: "completed", cellId: "1", items: [] });
+      const terminated = daemon.terminate(s, "1");
+      await expect(daemon.terminate(s, "1")).rejects.toMatchObject({ message: "exec cell 1 is already terminating" });
+      expect(await terminated).toEqual({ status: "completed", cellId: "1", items: [] });
       expect(Date.now() - terminating).toBeLessThan(1_000);
 
       expect((await daemon.execute(s, `notify("again");`, { cellId: "2", yieldTimeMs: 200 })).status).toBe("yielded");

@@ -15,6 +15,7 @@ describe("per-cell limits", () => {
         pendingToolCalls: 2,
         payloadBytes: 1024,
         outputBytes: 4096,
+        storedBytes: 2048,
       },
     });
     const error = async (source: string) => (await daemon.execute(s, source)).errorText;
@@ -33,8 +34,19 @@ describe("per-cell limits", () => {
     expect(await error(`for (let i = 0; i < 10; i++) text("y".repeat(1000)); await tools.sleep({ ms: 50 });`)).toBe(
       "exec cell exceeded its undelivered output limit (outputBytes: 4 KiB)",
     );
+    expect(await error(`store("a", "x".repeat(900)); store("b", "y".repeat(900)); store("c", "z".repeat(900));`)).toBe(
+      "stored values exceed the session's limit (storedBytes: 2 KiB)",
+    );
+    // What a cell stored before the refusal is kept, and replacing a value with a smaller one
+    // is always allowed.
+    expect((await daemon.request("session/storedValues", { sessionId: s })) as unknown).toEqual({
+      values: { a: "x".repeat(900), b: "y".repeat(900) },
+    });
+    expect(await error(`store("a", "small"); text(load("a"));`)).toBeUndefined();
     const deep = await error(`function f(n) { return n === 0 ? 0 : 1 + f(n - 1); } f(1e6);`);
     expect(deep).toMatch(/^(InternalError|RangeError): .*stack/);
+    // A stack past what the engine thread holds is refused when the session opens.
+    await expect(daemon.open({ limits: { stackBytes: 2 * 1024 * 1024 } })).rejects.toMatchObject({ code: -32602 });
     // The defaults apply to a session that sets nothing.
     const other = await daemon.open();
     expect(texts(await daemon.execute(other, `text("x".repeat(2000).length)`))).toEqual(["2000"]);

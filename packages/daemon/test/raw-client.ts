@@ -12,6 +12,11 @@ export type RawMessage = {
   error?: { code: number; message: string };
 };
 
+/** A reply to a reverse request written exactly as given: the JSON text of its `result`. */
+export class RawResult {
+  constructor(readonly json: string) {}
+}
+
 export class RawClient {
   readonly child: ChildProcess;
   readonly received: RawMessage[] = [];
@@ -23,8 +28,12 @@ export class RawClient {
     readonly framing: "content-length" | "ndjson",
     /** Answers the daemon's reverse requests. */
     private readonly onRequest: (message: RawMessage) => unknown = () => null,
+    /** More flags for the daemon. */
+    args: string[] = [],
   ) {
-    this.child = spawn(process.execPath, [DAEMON_BIN, "--framing", framing], { stdio: ["pipe", "pipe", "inherit"] });
+    this.child = spawn(process.execPath, [DAEMON_BIN, "--framing", framing, ...args], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
     this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
     this.child.stdout?.on("data", (chunk: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
@@ -38,7 +47,11 @@ export class RawClient {
   }
 
   send(message: Record<string, unknown>): void {
-    const json = JSON.stringify({ jsonrpc: "2.0", ...message });
+    this.sendJson(JSON.stringify({ jsonrpc: "2.0", ...message }));
+  }
+
+  /** Writes one message given as JSON text, framed. */
+  sendJson(json: string): void {
     this.writeRaw(
       this.framing === "ndjson" ? `${json}\n` : `Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
     );
@@ -63,7 +76,10 @@ export class RawClient {
   private receive(message: RawMessage): void {
     this.received.push(message);
     if (message.method !== undefined && message.id !== undefined) {
-      this.send({ id: message.id, result: this.onRequest(message) });
+      const result = this.onRequest(message);
+      if (result instanceof RawResult) {
+        this.sendJson(`{"jsonrpc":"2.0","id":${JSON.stringify(message.id)},"result":${result.json}}`);
+      } else this.send({ id: message.id, result });
     }
     this.waiters = this.waiters.filter((w) => {
       if (!w.match(message)) return true;

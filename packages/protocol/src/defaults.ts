@@ -13,6 +13,7 @@ export const DEFAULT_CELL_LIMITS: CellLimits = {
   outputBytes: 32 * MiB,
   timers: 1_000,
   pendingToolCalls: 1_000,
+  storedBytes: 32 * MiB,
 };
 
 export const DEFAULT_DAEMON_LIMITS: DaemonLimits = {

@@ -8,8 +8,11 @@ const positive = z.number().int().positive();
 export const CellLimits = z.object({
   /** QuickJS heap of one cell, bytes. */
   heapBytes: positive,
-  /** QuickJS stack of one cell, bytes. */
-  stackBytes: positive,
+  /**
+   * QuickJS stack of one cell, bytes. At most 1 MiB: past what the engine thread's own stack
+   * holds, deep recursion overflows that stack instead of failing in the cell.
+   */
+  stackBytes: positive.max(1024 * 1024),
   /** Time spent running the cell's JavaScript, milliseconds. */
   cpuTimeMs: positive,
   /** Size of one helper payload (text item, tool input, tool result), bytes. */
@@ -22,6 +25,8 @@ export const CellLimits = z.object({
   timers: count,
   /** Tool calls in flight at once. */
   pendingToolCalls: count,
+  /** All of a session's stored values as one cell sees them (keys and JSON texts), bytes. */
+  storedBytes: positive,
 });
 export type CellLimits = z.infer<typeof CellLimits>;
 

@@ -91,11 +91,6 @@ function pollControl(): void {
   if (deferred.length > 0) queueMicrotask(flushDeferred);
 }
 
-/**
- * One engine built ahead of the next cell, when the worker is idle: a cell then starts
- * without paying for its runtime, context and prelude.
- */
-
 function scheduleSpare(): void {
   if (spare || spareScheduled) return;
   spareScheduled = true;
@@ -165,6 +160,9 @@ port.on("message", (message: ToWorker) => {
   const waiting = [message];
   for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port))
     waiting.push(next.message as ToWorker);
+  // A stop that arrived with its cell's start is known before the start: the cell then ends
+  // at once, instead of spinning with its stop queued behind it.
+  for (const received of waiting) if (received.type === "stop") drainedStops.set(received.cell, received.errorText);
   handleAll(waiting);
 });
 

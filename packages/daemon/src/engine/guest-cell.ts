@@ -42,7 +42,11 @@ const UNLIMITED: CellLimits = {
   outputBytes: Number.POSITIVE_INFINITY,
   timers: Number.POSITIVE_INFINITY,
   pendingToolCalls: Number.POSITIVE_INFINITY,
+  storedBytes: Number.POSITIVE_INFINITY,
 };
+
+/** What a stored value counts for against `storedBytes`. */
+const storedSize = (key: string, json: string) => key.length + json.length;
 
 /** Starts every resolved import name; the cell's own module, `exec_main.mjs`, lacks it. */
 const IMPORT_PREFIX = "import:";
@@ -71,6 +75,8 @@ export class GuestCell {
   private readonly vm: QuickJSContext;
   private limits = UNLIMITED;
   private stored = new Map<string, string>();
+  /** What `stored` holds, in `storedSize` units. */
+  private storedTotal = 0;
   private events = UNASSIGNED;
   private readonly writes = new Map<string, string>();
   private readonly calls = new Map<number, QuickJSDeferredPromise>();
@@ -121,6 +127,7 @@ export class GuestCell {
   start(start: StartCell, events: CellEvents): void {
     this.limits = start.limits;
     this.stored = new Map(start.stored);
+    for (const [key, json] of start.stored) this.storedTotal += storedSize(key, json);
     this.events = events;
     this.runtime.setMemoryLimit(this.limits.heapBytes);
     this.runtime.setMaxStackSize(this.limits.stackBytes);
@@ -374,6 +381,11 @@ export class GuestCell {
     // After exit() (whose throw the cell may have caught), as output, writes are dropped.
     if (this.ending) return undefined;
     if (json.length > this.limits.payloadBytes) return LimitTexts.payload("stored value", this.limits.payloadBytes);
+    const previous = this.stored.get(key);
+    const total = this.storedTotal - (previous === undefined ? 0 : storedSize(key, previous)) + storedSize(key, json);
+    // Only growth is refused: a session already over (seeded, or the limit lowered) can shrink.
+    if (total > this.limits.storedBytes && total > this.storedTotal) return LimitTexts.stored(this.limits.storedBytes);
+    this.storedTotal = total;
     this.stored.set(key, json);
     this.writes.set(key, json);
     return undefined;

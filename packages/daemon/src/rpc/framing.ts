@@ -7,10 +7,11 @@ import {
   AbstractMessageReader,
   type DataCallback,
   type Disposable,
-  type Message,
+  Message,
   type ResponseMessage,
 } from "vscode-jsonrpc/node";
 import { ReadBuffer } from "./read-buffer.js";
+import type { RequestIds } from "./request-ids.js";
 
 /** Cuts a byte stream into message bodies; `undefined` when more bytes are needed. */
 export interface Splitter {
@@ -83,6 +84,12 @@ const invalid = (id: ResponseMessage["id"], code: number, message: string): Clas
   invalid: { jsonrpc: "2.0", id, error: { code, message } },
 });
 
+function isErrorObject(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return typeof code === "number" && typeof message === "string";
+}
+
 const isUsableId = (id: unknown): id is string | number =>
   typeof id === "string" || (typeof id === "number" && Number.isFinite(id));
 
@@ -119,7 +126,18 @@ export function classify(value: unknown): Classified {
       return { ignore: true };
     return { message: record as unknown as Message };
   }
-  // A response: vscode-jsonrpc ignores those whose id it does not know.
+  // A response: vscode-jsonrpc ignores those whose id it does not know. An error that is not
+  // `{ code: number, message: string }` would throw inside vscode-jsonrpc and leave the
+  // request waiting for ever: it becomes an error that says so.
+  if ("error" in record && !isErrorObject(record.error)) {
+    return {
+      message: {
+        jsonrpc: "2.0",
+        id: usableId,
+        error: { code: ErrorCode.InternalError, message: "the peer answered with a malformed error" },
+      } as Message,
+    };
+  }
   if ("result" in record || "error" in record) return { message: record as unknown as Message };
   return invalid(usableId, ErrorCode.InvalidRequest, "neither a request, a notification nor a response");
 }
@@ -132,6 +150,8 @@ export class GuardedMessageReader extends AbstractMessageReader {
     private readonly splitter: Splitter,
     /** Writes an error response for input that is not a usable message. */
     private readonly answer: (response: ResponseMessage) => void,
+    /** The ids of requests still waiting for their answer. */
+    private readonly requests: RequestIds,
   ) {
     super();
   }
@@ -176,7 +196,25 @@ export class GuardedMessageReader extends AbstractMessageReader {
       return;
     }
     const classified = classify(value);
-    if ("message" in classified) callback(classified.message);
-    else if ("invalid" in classified) this.answer(classified.invalid);
+    if ("invalid" in classified) {
+      const { id } = classified.invalid;
+      if (id !== null) this.requests.expect(id);
+      this.answer(classified.invalid);
+      return;
+    }
+    if (!("message" in classified)) return;
+    const message = classified.message;
+    if (Message.isRequest(message) && message.id !== null && !this.requests.admit(message.id)) {
+      this.answer({
+        jsonrpc: "2.0",
+        id: message.id,
+        error: {
+          code: ErrorCode.InvalidRequest,
+          message: `request id ${message.id} is in use by a request in progress`,
+        },
+      });
+      return;
+    }
+    callback(message);
   }
 }

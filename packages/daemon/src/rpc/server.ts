@@ -61,14 +61,21 @@ export function startServer(options: ServerOptions): Daemon {
       await reverseRequest(CellNotify, params, token);
     },
   };
+  // A notification that cannot be written (the host is gone) is logged, never a crash.
+  const notify = (method: string, params: object) => {
+    try {
+      connection.sendNotification(method, params).catch((error: unknown) => logFailure(method, error));
+    } catch (error) {
+      logFailure(method, error);
+    }
+  };
+  const logFailure = (method: string, error: unknown) =>
+    logger.log("warn", "notification not sent", { method, error: String(error) });
   const events: SessionEvents = {
-    cellStarted: (sessionId, cellId, toolCallId) =>
-      void connection.sendNotification(CellStarted.method, { sessionId, cellId, toolCallId }),
+    cellStarted: (sessionId, cellId, toolCallId) => notify(CellStarted.method, { sessionId, cellId, toolCallId }),
     // After the answer that closed the cell: responses are written in order, from setImmediate.
-    cellClosed: (sessionId, cellId) =>
-      setImmediate(() => void connection.sendNotification(CellClosed.method, { sessionId, cellId })),
-    stored: (sessionId, cellId, values) =>
-      void connection.sendNotification(SessionStored.method, { sessionId, cellId, values }),
+    cellClosed: (sessionId, cellId) => setImmediate(() => notify(CellClosed.method, { sessionId, cellId })),
+    stored: (sessionId, cellId, values) => notify(SessionStored.method, { sessionId, cellId, values }),
   };
   const daemon = new Daemon({ host, events, limits: options.limits, pool: options.pool });
 
@@ -152,7 +159,7 @@ export function startServer(options: ServerOptions): Daemon {
     const send = (message: string, verbose?: string) => {
       // vscode-jsonrpc traces the $/logTrace notifications we send, too: do not report those.
       if (message.includes(`'${LogTrace.method}'`)) return;
-      void connection.sendNotification(LogTrace.method, verbose === undefined ? { message } : { message, verbose });
+      notify(LogTrace.method, verbose === undefined ? { message } : { message, verbose });
     };
     void connection.trace(Trace.fromString(parsed.data.value), { log: send });
   });

@@ -1,8 +1,9 @@
 // Builds a vscode-jsonrpc connection over a pair of streams in the chosen framing, behind a
 // reader that answers malformed input itself.
-import { createMessageConnection, type MessageConnection } from "vscode-jsonrpc/node";
+import { createMessageConnection, type MessageConnection, type ResponseMessage } from "vscode-jsonrpc/node";
 import { contentLengthSplitter, GuardedMessageReader, lineSplitter } from "./framing.js";
 import type { Framing } from "./framings.js";
+import { RequestIds } from "./request-ids.js";
 import { ContentLengthMessageWriter, NdjsonMessageWriter } from "./writers.js";
 
 export function connect(
@@ -11,8 +12,12 @@ export function connect(
   framing: Framing,
   maxMessageBytes: number,
 ): MessageConnection {
-  const writer = framing === "ndjson" ? new NdjsonMessageWriter(output) : new ContentLengthMessageWriter(output);
+  const requests = new RequestIds();
+  const answered = (id: ResponseMessage["id"]) => requests.answered(id);
+  const writer =
+    framing === "ndjson" ? new NdjsonMessageWriter(output, answered) : new ContentLengthMessageWriter(output, answered);
   const splitter = framing === "ndjson" ? lineSplitter(maxMessageBytes) : contentLengthSplitter(maxMessageBytes);
-  const reader = new GuardedMessageReader(input, splitter, (response) => void writer.write(response).catch(() => {}));
+  const answer = (response: ResponseMessage) => void writer.write(response).catch(() => {});
+  const reader = new GuardedMessageReader(input, splitter, answer, requests);
   return createMessageConnection(reader, writer);
 }

@@ -1,9 +1,13 @@
 // Writing JSON-RPC messages, in either framing. Each message is one write issued at once, in
 // call order (vscode-jsonrpc's own writer queues every message behind a setImmediate).
-import { AbstractMessageWriter, ErrorCodes, Message } from "vscode-jsonrpc/node";
+import { AbstractMessageWriter, ErrorCodes, Message, type ResponseMessage } from "vscode-jsonrpc/node";
 
 abstract class ImmediateMessageWriter extends AbstractMessageWriter {
-  constructor(private readonly output: NodeJS.WritableStream) {
+  constructor(
+    private readonly output: NodeJS.WritableStream,
+    /** Told of every response written (the daemon tracks which request ids are answered). */
+    private readonly onResponse: (id: ResponseMessage["id"]) => void = () => {},
+  ) {
     super();
     output.on("error", (error: Error) => this.fireError(error));
     output.on("close", () => this.fireClose());
@@ -12,6 +16,7 @@ abstract class ImmediateMessageWriter extends AbstractMessageWriter {
   protected abstract frame(json: string): string;
 
   write(message: Message): Promise<void> {
+    if (Message.isResponse(message)) this.onResponse(message.id);
     return new Promise((resolve, reject) => {
       this.output.write(this.frame(serialize(message)), (error) => {
         if (error) {
