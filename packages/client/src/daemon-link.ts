@@ -92,7 +92,8 @@ export class DaemonLink {
     const input = options.streams?.input ?? child?.stdout;
     const output = options.streams?.output ?? child?.stdin;
     if (!input || !output) throw new CodeModeError(-32603, "daemon streams unavailable");
-    const connection = createMessageConnection(new StreamMessageReader(input), new ContentLengthMessageWriter(output));
+    const writer = new ContentLengthMessageWriter(output);
+    const connection = createMessageConnection(new StreamMessageReader(input), writer);
     let link: DaemonLink | undefined;
     const calls = new DelegateCalls();
     // A daemon that exits before answering `initialize` (a bad flag, a broken install) fails
@@ -121,6 +122,8 @@ export class DaemonLink {
         }),
         exitedEarly,
       ])) as InitializeResult;
+      // A tool result too large for the daemon to read is answered as an error instead.
+      writer.peerMaxMessageBytes = info.limits.daemon.maxMessageBytes;
       await connection.sendNotification(Initialized.method, {});
       link = new DaemonLink(connection, child, handlers, info);
       return link;
@@ -243,10 +246,11 @@ function spawnDaemon(options: DaemonOptions): ChildProcess {
 /** A failure of the connection itself (vscode-jsonrpc's own codes), not an answer of the daemon. */
 function isTransportFailure(error: unknown): boolean {
   if (error instanceof ConnectionError) return true;
+  // From -32099 (a write failed) to -32096 (the connection is not active).
   return (
     error instanceof ResponseError &&
-    error.code >= ErrorCodes.ConnectionInactive &&
-    error.code <= ErrorCodes.MessageWriteError
+    error.code >= ErrorCodes.MessageWriteError &&
+    error.code <= ErrorCodes.ConnectionInactive
   );
 }
 

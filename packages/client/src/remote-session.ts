@@ -52,6 +52,8 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   private nextCellId = 1;
   private open = true;
   private shutdownDone: Promise<void> | undefined;
+  /** Why the session ended when a new daemon would not take it back. */
+  private lost: CodeModeError | undefined;
   private readonly pendingStarts = new Map<CellId, PendingStart>();
   private readonly liveCells = new Set<CellId>();
   /** The values committed by completed cells: what a reopened session starts from. */
@@ -73,8 +75,9 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
 
   async execute(request: ExecuteRequest): Promise<StartedCell> {
     // Said here too: a daemon started after the shutdown has never heard of this session.
-    if (!this.open) throw new CodeModeError(ErrorCode.ShuttingDown, Messages.shuttingDown);
+    this.checkOpen();
     const link = await this.link.current();
+    this.checkOpen();
     const cellId = String(this.nextCellId++);
     const started = new Promise<void>((resolve, reject) => this.pendingStarts.set(cellId, { resolve, reject }));
     const response = link.request(CellExecute, {
@@ -139,13 +142,34 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
     }
   }
 
-  /** Opens this session again on a new daemon, under the same id, with its committed values. */
+  /**
+   * Opens this session again on a new daemon, under the same id, with its committed values.
+   * A session the new daemon refuses (say, its stored values no longer fit in one message)
+   * ends here, with that reason; the other sessions come back regardless.
+   */
   async reopen(link: DaemonLink): Promise<void> {
-    await link.request(SessionOpen, {
-      sessionId: this.sessionId,
-      storedValues: this.storedValues,
-      ...(this.settings.limits === undefined ? {} : { limits: this.settings.limits }),
-    });
+    if (!this.open) return;
+    try {
+      await link.request(SessionOpen, {
+        sessionId: this.sessionId,
+        storedValues: this.storedValues,
+        ...(this.settings.limits === undefined ? {} : { limits: this.settings.limits }),
+      });
+    } catch (error) {
+      if (!link.alive) throw error;
+      const cause = CodeModeError.from(error);
+      this.lost = new CodeModeError(cause.code, `session ${this.sessionId} could not be reopened: ${cause.message}`);
+      this.open = false;
+      this.link.forget(this.sessionId);
+      return;
+    }
+    // Shut down while it was being reopened: stop it on the new daemon too.
+    if (!this.open) await link.request(SessionShutdown, { sessionId: this.sessionId }).catch(() => {});
+  }
+
+  private checkOpen(): void {
+    if (this.open) return;
+    throw this.lost ?? new CodeModeError(ErrorCode.ShuttingDown, Messages.shuttingDown);
   }
 
   /** The daemon died: its cells are gone. Each admitted cell is closed once; starts fail. */
@@ -200,7 +224,9 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   private async invokeWithDeadline(call: NestedToolCall, signal: AbortSignal, timeoutMs: number) {
     const controller = new AbortController();
     const cancel = () => controller.abort();
-    signal.addEventListener("abort", cancel, { once: true });
+    // A call the daemon cancelled before it was dispatched comes with its signal aborted.
+    if (signal.aborted) cancel();
+    else signal.addEventListener("abort", cancel, { once: true });
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

@@ -71,6 +71,25 @@ describe("starting a daemon", () => {
     });
   });
 
+  it("a tool result over the daemon's message limit fails the call instead of leaving it pending", async () => {
+    await using client = await CodeModeClient.start({ args: [DAEMON_BIN, "--max-message-bytes", "20000"] });
+    const session = await client.openSession({
+      delegate: { invokeTool: async () => "x".repeat(30_000), notify: async () => {} },
+    });
+    const started = await session.execute({
+      toolCallId: "c",
+      source: `try { await tools.big(); } catch (e) { text(e); }`,
+      enabledTools: [{ name: "big" }],
+    });
+    const outcome = await started.initialResponse;
+    expect(outcome.items).toEqual([
+      {
+        type: "text",
+        text: expect.stringMatching(/^answer of \d+ bytes exceeds the peer's message limit of 20000 bytes$/),
+      },
+    ]);
+  });
+
   it("a request over the daemon's message limit fails at once instead of waiting for an answer", async () => {
     await using client = await CodeModeClient.start({ args: [DAEMON_BIN, "--max-message-bytes", "4000"] });
     const session = await client.openSession({ delegate: delegate() });
@@ -97,7 +116,7 @@ describe("when the daemon dies", () => {
     expect(liveDaemons().length).toBe(before);
   });
 
-  it("a daemon that cannot take the sessions back is closed, not leaked", async () => {
+  it("a session the new daemon will not take back ends alone; the others come back, and no daemon leaks", async () => {
     // The first daemon takes two sessions; every later one only one, so reopening fails.
     const dir = mkdtempSync(join(tmpdir(), "codemode-reopen-"));
     const launcher = join(dir, "daemon.mjs");
@@ -112,11 +131,16 @@ await import(${JSON.stringify(DAEMON_BIN)});`,
     );
     const client = await CodeModeClient.start({ args: [launcher] });
     const first = await client.openSession({ delegate: delegate() });
-    await client.openSession({ delegate: delegate() });
+    const second = await client.openSession({ delegate: delegate() });
     await killDaemon(client);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      await expect(first.execute({ toolCallId: "c", source: "text(1)" })).rejects.toMatchObject({ code: -32015 });
-    }
+    expect((await (await first.execute({ toolCallId: "c", source: "text(1)" })).initialResponse).status).toBe(
+      "completed",
+    );
+    await expect(second.execute({ toolCallId: "c", source: "text(1)" })).rejects.toMatchObject({
+      code: -32015,
+      message: expect.stringMatching(/^session .+ could not be reopened: /),
+    });
+    expect(second.isAlive()).toBe(false);
     await client.close();
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(liveDaemons(launcher)).toEqual([]);

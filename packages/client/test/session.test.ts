@@ -210,6 +210,30 @@ describe("CodeModeSession over the daemon", () => {
     await session.shutdown();
   });
 
+  it("with a deadline, calls the daemon cancelled before they were dispatched reach the delegate aborted", async () => {
+    const signals: boolean[] = [];
+    const session = await client.openSession({
+      toolCallTimeoutMs: 5_000,
+      delegate: {
+        invokeTool: async (_call, signal) => {
+          signals.push(signal.aborted);
+          return null;
+        },
+        notify: async () => {},
+      },
+    });
+    // Calls nobody awaits are cancelled as the cell ends, most before the host dispatched them.
+    const started = await session.execute({
+      toolCallId: "t",
+      source: `for (let i = 0; i < 100; i++) tools.add({});`,
+      enabledTools: tools,
+    });
+    await started.initialResponse;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(signals.filter((aborted) => aborted).length).toBeGreaterThan(0);
+    await session.shutdown();
+  });
+
   it("errors are CodeModeErrors carrying the protocol code", async () => {
     const { delegate } = recordingDelegate();
     const session = await client.openSession({ delegate });

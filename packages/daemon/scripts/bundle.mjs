@@ -17,6 +17,8 @@ await build({
     "engine-worker": `${dist}engine/engine-worker.js`,
   },
   outdir: dist,
+  // Every shared or lazily loaded piece is a chunk-*: the cleanup above finds them all.
+  chunkNames: "chunk-[hash]",
   bundle: true,
   splitting: true,
   format: "esm",

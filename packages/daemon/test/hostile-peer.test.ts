@@ -48,6 +48,19 @@ describe("a host's odd answers to tool calls", () => {
   });
 });
 
+describe("a host's answers in other libraries' shapes", () => {
+  it('a result beside "error": null is a result', async () => {
+    const client = new RawClient("ndjson");
+    await started(client);
+    const answer = execute(client, 3, "1", `text(await tools.answer());`);
+    const call = await client.waitFor((m) => m.method === "tool/invoke");
+    client.sendJson(`{"jsonrpc":"2.0","id":${JSON.stringify(call.id)},"result":"ok","error":null}`);
+    expect(texts(await answer)).toEqual(["ok"]);
+    client.close();
+    await client.exited;
+  });
+});
+
 describe("requests that race", () => {
   it("a request reusing the id of one in progress is refused, and the first is still answered", async () => {
     const client = new RawClient("ndjson");

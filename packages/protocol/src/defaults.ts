@@ -13,7 +13,9 @@ export const DEFAULT_CELL_LIMITS: CellLimits = {
   outputBytes: 32 * MiB,
   timers: 1_000,
   pendingToolCalls: 1_000,
-  storedBytes: 32 * MiB,
+  // A third of the message limit: however the texts encode, a reopened session's values fit in
+  // one `session/open`.
+  storedBytes: 16 * MiB,
 };
 
 export const DEFAULT_DAEMON_LIMITS: DaemonLimits = {

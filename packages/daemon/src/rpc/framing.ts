@@ -129,7 +129,8 @@ export function classify(value: unknown): Classified {
   // A response: vscode-jsonrpc ignores those whose id it does not know. An error that is not
   // `{ code: number, message: string }` would throw inside vscode-jsonrpc and leave the
   // request waiting for ever: it becomes an error that says so.
-  if ("error" in record && !isErrorObject(record.error)) {
+  // (`"error": null` beside a result is how some libraries say "no error".)
+  if ("error" in record && record.error !== null && record.error !== undefined && !isErrorObject(record.error)) {
     return {
       message: {
         jsonrpc: "2.0",

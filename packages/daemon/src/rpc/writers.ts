@@ -13,12 +13,22 @@ abstract class ImmediateMessageWriter extends AbstractMessageWriter {
     output.on("close", () => this.fireClose());
   }
 
+  /**
+   * The largest message the peer reads, once known. An answer over it would be dropped by the
+   * peer, unanswerable, so an error that says so is written in its place.
+   */
+  peerMaxMessageBytes = Number.POSITIVE_INFINITY;
+
   protected abstract frame(json: string): string;
 
   write(message: Message): Promise<void> {
-    if (Message.isResponse(message)) this.onResponse(message.id);
+    let json = serialize(message);
+    if (Message.isResponse(message)) {
+      this.onResponse(message.id);
+      json = this.fitted(message, json);
+    }
     return new Promise((resolve, reject) => {
-      this.output.write(this.frame(serialize(message)), (error) => {
+      this.output.write(this.frame(json), (error) => {
         if (error) {
           this.fireError(error, message);
           reject(error);
@@ -28,6 +38,21 @@ abstract class ImmediateMessageWriter extends AbstractMessageWriter {
   }
 
   end(): void {}
+
+  private fitted(message: ResponseMessage, json: string): string {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: most answers need no count.
+    if (json.length * 3 <= this.peerMaxMessageBytes) return json;
+    const bytes = Buffer.byteLength(json, "utf8");
+    if (bytes <= this.peerMaxMessageBytes) return json;
+    return JSON.stringify({
+      jsonrpc: "2.0",
+      id: message.id,
+      error: {
+        code: ErrorCodes.InternalError,
+        message: `answer of ${bytes} bytes exceeds the peer's message limit of ${this.peerMaxMessageBytes} bytes`,
+      },
+    });
+  }
 }
 
 /** LSP framing: a `Content-Length` header, then the UTF-8 JSON body. */
