@@ -1,7 +1,7 @@
 // A host that answers in ways no well-behaved host would, and requests that race: the daemon
 // stays up, answers every request once, and no session disturbs another.
 import { describe, expect, it } from "vitest";
-import { RawClient, type RawMessage, RawResult } from "./raw-client.js";
+import { RawClient, type RawMessage, RawResult, UNANSWERED } from "./raw-client.js";
 
 const INIT = { protocolVersion: "1.0", clientInfo: { name: "raw" } };
 
@@ -37,7 +37,7 @@ describe("a host's odd answers to tool calls", () => {
   });
 
   it("an error that is not { code, message } rejects the call with a clear text instead of hanging it", async () => {
-    const client = new RawClient("ndjson");
+    const client = new RawClient("ndjson", () => UNANSWERED);
     await started(client);
     const answer = execute(client, 3, "1", `try { await tools.answer(); } catch (e) { text(e); }`);
     const call = await client.waitFor((m) => m.method === "tool/invoke");
@@ -50,7 +50,7 @@ describe("a host's odd answers to tool calls", () => {
 
 describe("a host's answers in other libraries' shapes", () => {
   it('a result beside "error": null is a result', async () => {
-    const client = new RawClient("ndjson");
+    const client = new RawClient("ndjson", () => UNANSWERED);
     await started(client);
     const answer = execute(client, 3, "1", `text(await tools.answer());`);
     const call = await client.waitFor((m) => m.method === "tool/invoke");

@@ -17,6 +17,9 @@ export class RawResult {
   constructor(readonly json: string) {}
 }
 
+/** What `onRequest` returns to leave a reverse request unanswered (the test answers it). */
+export const UNANSWERED = Symbol("unanswered");
+
 export class RawClient {
   readonly child: ChildProcess;
   readonly received: RawMessage[] = [];
@@ -77,7 +80,9 @@ export class RawClient {
     this.received.push(message);
     if (message.method !== undefined && message.id !== undefined) {
       const result = this.onRequest(message);
-      if (result instanceof RawResult) {
+      if (result === UNANSWERED) {
+        // The test writes the answer itself.
+      } else if (result instanceof RawResult) {
         this.sendJson(`{"jsonrpc":"2.0","id":${JSON.stringify(message.id)},"result":${result.json}}`);
       } else this.send({ id: message.id, result });
     }
