@@ -174,7 +174,12 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
 
   /** The daemon died: its cells are gone. Each admitted cell is closed once; starts fail. */
   daemonLost(): void {
-    for (const cellId of [...this.liveCells]) this.cellClosed(cellId);
+    // Once the waiters have their answers (they settle as the connection's requests fail):
+    // cellClosed comes after a cell's last answer, here as always.
+    const lost = [...this.liveCells];
+    setImmediate(() => {
+      for (const cellId of lost) this.cellClosed(cellId);
+    });
     for (const cellId of [...this.pendingStarts.keys()]) {
       this.settleStart(cellId, new CodeModeError(ErrorCode.InternalError, Messages.runtimeEnded));
     }

@@ -201,9 +201,13 @@ await import(${JSON.stringify(DAEMON_BIN)});`,
     const concurrentWait = b.wait({ cellId: waitingInB.cellId, yieldTimeMs: 60_000 });
 
     const pid = client.daemon?.pid ?? 0;
+    // The lost answer comes before cellClosed, as every cell's last answer does.
+    const closedWhenAnswered = pending.initialResponse.then(() => [...closedA]);
     client.daemon?.kill();
     expect(await pending.initialResponse).toEqual(lost(pending.cellId));
     expect(await concurrentWait).toEqual(lost(waitingInB.cellId));
+    expect(await closedWhenAnswered).toEqual(["1"]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(closedA).toEqual(["1", "2"]);
     expect(closedB).toEqual(["1"]);
     // The delegate call the dead daemon was waiting for is aborted.
