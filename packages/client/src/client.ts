@@ -1,5 +1,6 @@
 // The entry point of the client library: starts (or connects to) a daemon, opens sessions
 // on it, and routes the daemon's reverse requests to each session's delegate.
+import { MAX_TIMER_DELAY_MS } from "@codemode/daemon";
 import { type DaemonStats, DaemonStatsRequest, ErrorCode, SessionOpen } from "@codemode/protocol";
 import { DaemonLink, type DaemonOptions, type LinkHandlers } from "./daemon-link.js";
 import { CodeModeError } from "./errors.js";
@@ -15,8 +16,6 @@ export interface ClientOptions extends DaemonOptions {
 }
 
 const RESTART_BUDGET_REFILL_MS = 60_000;
-/** The longest delay a Node timer keeps. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export class CodeModeClient implements AsyncDisposable {
   private readonly sessions = new Map<string, RemoteSession>();
@@ -36,10 +35,10 @@ export class CodeModeClient implements AsyncDisposable {
 
   async openSession(options: OpenSessionOptions): Promise<RemoteSession> {
     const timeout = options.toolCallTimeoutMs;
-    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 1 && timeout <= MAX_TIMEOUT_MS)) {
+    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 1 && timeout <= MAX_TIMER_DELAY_MS)) {
       throw new CodeModeError(
         ErrorCode.InvalidParams,
-        `toolCallTimeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`,
+        `toolCallTimeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_DELAY_MS}`,
       );
     }
     const link = await this.current();

@@ -2,7 +2,7 @@
 // JSON-RPC connection, the LSP handshake, and the routing of the daemon's reverse requests.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { ContentLengthMessageWriter } from "@codemode/daemon";
+import { ContentLengthMessageWriter, utf8BytesOver } from "@codemode/daemon";
 import {
   CellClosed,
   CellNotify,
@@ -177,14 +177,13 @@ export class DaemonLink {
     const limit = this.info.limits.daemon.maxMessageBytes;
     const json = JSON.stringify(params);
     // Room for the envelope: jsonrpc, id, method and the framing header.
-    if (json === undefined || json.length + 1024 <= limit / 3) return;
-    const bytes = Buffer.byteLength(json) + 1024;
-    if (bytes > limit) {
-      throw new CodeModeError(
-        ErrorCode.InvalidParams,
-        `request of ${bytes} bytes exceeds the daemon's message limit of ${limit} bytes`,
-      );
-    }
+    const envelope = 1024;
+    const bytes = json === undefined ? undefined : utf8BytesOver(json, limit - envelope);
+    if (bytes === undefined) return;
+    throw new CodeModeError(
+      ErrorCode.InvalidParams,
+      `request of ${bytes + envelope} bytes exceeds the daemon's message limit of ${limit} bytes`,
+    );
   }
 
   /** LSP shutdown then exit; kills the process if it does not leave within a grace. */

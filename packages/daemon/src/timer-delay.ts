@@ -2,6 +2,6 @@
 // at once; every timer the daemon arms for a cell (its timers, yield deadlines) goes through
 // this, so that a longer delay means "not for 24.8 days" rather than "now".
 
-const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 export const timerDelay = (ms: number): number => Math.min(ms, MAX_TIMER_DELAY_MS);

@@ -1,9 +1,7 @@
 // A host that answers in ways no well-behaved host would, and requests that race: the daemon
 // stays up, answers every request once, and no session disturbs another.
 import { describe, expect, it } from "vitest";
-import { RawClient, type RawMessage, RawResult, UNANSWERED } from "./raw-client.js";
-
-const INIT = { protocolVersion: "1.0", clientInfo: { name: "raw" } };
+import { INIT, RawClient, type RawMessage, RawResult, UNANSWERED } from "./raw-client.js";
 
 /** `[[[…]]]`, `depth` levels deep, as JSON text. */
 const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;

@@ -12,6 +12,9 @@ export type RawMessage = {
   error?: { code: number; message: string };
 };
 
+/** The `initialize` params of the raw tests. */
+export const INIT = { protocolVersion: "1.0", clientInfo: { name: "raw" } };
+
 /** A reply to a reverse request written exactly as given: the JSON text of its `result`. */
 export class RawResult {
   constructor(readonly json: string) {}

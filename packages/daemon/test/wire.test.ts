@@ -1,9 +1,7 @@
 // SPEC §5 over real pipes with a hand-written client: both framings, the LSP lifecycle,
 // params validation, and a reverse tool/invoke.
 import { describe, expect, it } from "vitest";
-import { RawClient } from "./raw-client.js";
-
-const INIT = { protocolVersion: "1.0", clientInfo: { name: "raw" } };
+import { INIT, RawClient } from "./raw-client.js";
 
 describe.each(["content-length", "ndjson"] as const)("a raw client with %s framing", (framing) => {
   it("runs a cell whose tool call round-trips through the host", async () => {

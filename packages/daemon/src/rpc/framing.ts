@@ -80,8 +80,14 @@ export function lineSplitter(maxMessageBytes: number): Splitter {
 
 type Classified = { message: Message } | { invalid: ResponseMessage } | { ignore: true };
 
+const errorResponse = (id: ResponseMessage["id"], code: number, message: string): ResponseMessage => ({
+  jsonrpc: "2.0",
+  id,
+  error: { code, message },
+});
+
 const invalid = (id: ResponseMessage["id"], code: number, message: string): Classified => ({
-  invalid: { jsonrpc: "2.0", id, error: { code, message } },
+  invalid: errorResponse(id, code, message),
 });
 
 function isErrorObject(error: unknown): boolean {
@@ -131,13 +137,7 @@ export function classify(value: unknown): Classified {
   // request waiting for ever: it becomes an error that says so.
   // (`"error": null` beside a result is how some libraries say "no error".)
   if ("error" in record && record.error !== null && record.error !== undefined && !isErrorObject(record.error)) {
-    return {
-      message: {
-        jsonrpc: "2.0",
-        id: usableId,
-        error: { code: ErrorCode.InternalError, message: "the peer answered with a malformed error" },
-      } as Message,
-    };
+    return { message: errorResponse(usableId, ErrorCode.InternalError, "the peer answered with a malformed error") };
   }
   if ("result" in record || "error" in record) return { message: record as unknown as Message };
   return invalid(usableId, ErrorCode.InvalidRequest, "neither a request, a notification nor a response");
@@ -161,8 +161,7 @@ export class GuardedMessageReader extends AbstractMessageReader {
     const onData = (chunk: Buffer | string) => {
       this.buffer.append(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
       for (let piece = this.splitter.next(this.buffer.view); piece; piece = this.splitter.next(this.buffer.view)) {
-        if (piece.error)
-          this.answer({ jsonrpc: "2.0", id: null, error: { code: ErrorCode.InvalidRequest, message: piece.error } });
+        if (piece.error) this.answer(errorResponse(null, ErrorCode.InvalidRequest, piece.error));
         // The body is a view of the buffer: used up before the buffer changes.
         if (piece.body) this.deliver(piece.body, callback);
         this.buffer.consume(piece.consumed);
@@ -189,11 +188,7 @@ export class GuardedMessageReader extends AbstractMessageReader {
     try {
       value = JSON.parse(text);
     } catch {
-      this.answer({
-        jsonrpc: "2.0",
-        id: null,
-        error: { code: ErrorCode.ParseError, message: "parse error: invalid JSON" },
-      });
+      this.answer(errorResponse(null, ErrorCode.ParseError, "parse error: invalid JSON"));
       return;
     }
     const classified = classify(value);
@@ -206,14 +201,8 @@ export class GuardedMessageReader extends AbstractMessageReader {
     if (!("message" in classified)) return;
     const message = classified.message;
     if (Message.isRequest(message) && message.id !== null && !this.requests.admit(message.id)) {
-      this.answer({
-        jsonrpc: "2.0",
-        id: message.id,
-        error: {
-          code: ErrorCode.InvalidRequest,
-          message: `request id ${message.id} is in use by a request in progress`,
-        },
-      });
+      const { id } = message;
+      this.answer(errorResponse(id, ErrorCode.InvalidRequest, `request id ${id} is in use by a request in progress`));
       return;
     }
     callback(message);

@@ -40,10 +40,8 @@ abstract class ImmediateMessageWriter extends AbstractMessageWriter {
   end(): void {}
 
   private fitted(message: ResponseMessage, json: string): string {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: most answers need no count.
-    if (json.length * 3 <= this.peerMaxMessageBytes) return json;
-    const bytes = Buffer.byteLength(json, "utf8");
-    if (bytes <= this.peerMaxMessageBytes) return json;
+    const bytes = utf8BytesOver(json, this.peerMaxMessageBytes);
+    if (bytes === undefined) return json;
     return JSON.stringify({
       jsonrpc: "2.0",
       id: message.id,
@@ -84,4 +82,12 @@ function serialize(message: Message): string {
       error: { code: ErrorCodes.InternalError, message: `result is not JSON: ${String(error)}` },
     });
   }
+}
+
+/** The UTF-8 size of `text` when it is over `limit` bytes, else undefined. */
+export function utf8BytesOver(text: string, limit: number): number | undefined {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: most texts need no count.
+  if (text.length * 3 <= limit) return undefined;
+  const bytes = Buffer.byteLength(text, "utf8");
+  return bytes > limit ? bytes : undefined;
 }
