@@ -209,14 +209,10 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   async invokeTool(call: NestedToolCall, signal: AbortSignal): Promise<JsonValue> {
     const timeoutMs = this.settings.toolCallTimeoutMs;
     try {
-      const result: unknown = await (timeoutMs === undefined
+      // A result JSON cannot hold at the top becomes null where it is written (see the writer).
+      return await (timeoutMs === undefined
         ? this.delegate.invokeTool(call, signal)
         : this.invokeWithDeadline(call, signal, timeoutMs));
-      // What JSON cannot hold at the top (undefined, a function, a symbol) is null, as JSON
-      // makes it inside arrays; an answer with neither result nor error would hang the cell.
-      return result === undefined || typeof result === "function" || typeof result === "symbol"
-        ? null
-        : (result as JsonValue);
     } catch (error) {
       // A call the daemon cancelled is answered as cancelled, whatever the delegate threw.
       if (signal.aborted) throw new ResponseError(ErrorCode.RequestCancelled, "request cancelled");

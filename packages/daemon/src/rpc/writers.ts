@@ -72,6 +72,11 @@ export class NdjsonMessageWriter extends ImmediateMessageWriter {
  * error rather than not at all: its requester would wait for ever.
  */
 function serialize(message: Message): string {
+  // What JSON cannot hold at the top of a result (undefined, a function, a symbol) is null, as
+  // JSON makes it inside arrays: a response with neither result nor error answers nothing.
+  if (Message.isResponse(message) && "result" in message && !isJsonTop(message.result)) {
+    return JSON.stringify({ ...message, result: null });
+  }
   try {
     return JSON.stringify(message);
   } catch (error) {
@@ -83,6 +88,8 @@ function serialize(message: Message): string {
     });
   }
 }
+
+const isJsonTop = (value: unknown) => value !== undefined && typeof value !== "function" && typeof value !== "symbol";
 
 /** The UTF-8 size of `text` when it is over `limit` bytes, else undefined. */
 export function utf8BytesOver(text: string, limit: number): number | undefined {
