@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 // while the JSON-RPC server's modules load.
 import { DEFAULT_DAEMON_LIMITS } from "@codemode/protocol/defaults";
 import { EnginePool } from "./engine/engine-pool.js";
+import { ENGINE_STACK_MB } from "./engine/worker-handle.js";
 import { LOG_LEVELS, type LogLevel, stderrLogger } from "./logger.js";
 import { FRAMINGS, type Framing } from "./rpc/framings.js";
 import { VERSION } from "./version.js";
@@ -23,6 +24,11 @@ Options:
   --max-sessions <n>                 open sessions at once (default: ${DEFAULT_DAEMON_LIMITS.maxSessions})
   --max-cells <n>                    live cells at once, all sessions (default: ${DEFAULT_DAEMON_LIMITS.maxCells})
   --max-message-bytes <n>            largest JSON-RPC message accepted (default: ${DEFAULT_DAEMON_LIMITS.maxMessageBytes})
+  --memory-budget-bytes <n>          what the daemon may hold for all cells and sessions,
+                                     bytes (default: ${DEFAULT_DAEMON_LIMITS.memoryBudgetBytes})
+  --engine-stack-mb <n>              each engine thread's stack, MiB (default: ${ENGINE_STACK_MB});
+                                     below it, deep recursion can overflow the thread, which
+                                     retires the worker and ends its cells
   --version                          print the version and exit
   --help                             print this help and exit
 `;
@@ -66,9 +72,10 @@ async function main(): Promise<void> {
     maxSessions: positive("max-sessions"),
     maxCells: positive("max-cells"),
     maxMessageBytes: positive("max-message-bytes"),
+    memoryBudgetBytes: positive("memory-budget-bytes"),
   };
 
-  const pool = new EnginePool(maxWorkers);
+  const pool = new EnginePool(maxWorkers, positive("engine-stack-mb"));
   pool.warm();
   const [{ startServer }, { connect }] = await Promise.all([import("./rpc/server.js"), import("./rpc/transport.js")]);
   const logger = stderrLogger(level);
@@ -97,6 +104,8 @@ function parse() {
       "max-sessions": { type: "string", default: String(DEFAULT_DAEMON_LIMITS.maxSessions) },
       "max-cells": { type: "string", default: String(DEFAULT_DAEMON_LIMITS.maxCells) },
       "max-message-bytes": { type: "string", default: String(DEFAULT_DAEMON_LIMITS.maxMessageBytes) },
+      "memory-budget-bytes": { type: "string", default: String(DEFAULT_DAEMON_LIMITS.memoryBudgetBytes) },
+      "engine-stack-mb": { type: "string", default: String(ENGINE_STACK_MB) },
       version: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },

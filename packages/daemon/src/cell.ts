@@ -16,6 +16,7 @@ import type { CancellationToken } from "vscode-jsonrpc/node";
 import { Errors } from "./daemon-error.js";
 import type { CellSink, WorkerHandle } from "./engine/worker-handle.js";
 import { LimitTexts } from "./limit-texts.js";
+import { itemSize, type MemoryBudget, requestSize } from "./memory-budget.js";
 import { NotificationQueue } from "./notification-queue.js";
 import { ReverseCalls } from "./reverse-calls.js";
 import { timerDelay } from "./timer-delay.js";
@@ -31,6 +32,8 @@ export interface CellOwner {
   readonly sessionId: string;
   readonly host: CellHost;
   readonly counters: { pending: number };
+  /** The daemon's memory budget, charged with what the cell's items and requests hold. */
+  readonly budget: MemoryBudget;
   /** Step (3) of completion: merge the cell's writes into the session. */
   commit(cellId: string, writes: [string, string][]): void;
   /** The cell is closed: its terminal answer was delivered. */
@@ -43,6 +46,8 @@ export interface CellStart {
   source: string;
   tools: ToolDefinition[];
   stored: [string, string][];
+  /** What the engine's copy of `stored` costs, already charged to the budget; freed with the engine. */
+  storedBytes: number;
   limits: CellLimits;
 }
 
@@ -75,7 +80,10 @@ export class Cell implements CellSink {
   private state: State = { kind: "running" };
   private observer: Observer | undefined;
   private items: ContentItem[] = [];
+  /** What `items` cost (`itemSize`), charged to the budget. */
   private itemBytes = 0;
+  /** What items taken for an answer not yet handed out (a buffered completion) cost. */
+  private takenBytes = 0;
   private outputOverflowed = false;
   private termination: Promise<CellOutcome> | undefined;
   /**
@@ -87,6 +95,7 @@ export class Cell implements CellSink {
   private readonly engineStopped = new Promise<void>((resolve) => {
     this.engineDone = resolve;
   });
+  private readonly storedBytes: number;
 
   constructor(
     private readonly owner: CellOwner,
@@ -97,10 +106,11 @@ export class Cell implements CellSink {
     this.toolCallId = start.toolCallId;
     this.tools = start.tools;
     this.limits = start.limits;
-    this.toolCalls = new ReverseCalls(owner.counters);
-    this.notifications = new NotificationQueue(owner.counters, (text, token) =>
+    this.toolCalls = new ReverseCalls(owner.counters, owner.budget);
+    this.notifications = new NotificationQueue(owner.counters, owner.budget, (text, token) =>
       owner.host.notify({ sessionId: owner.sessionId, cellId: this.id, callId: this.toolCallId, text }, token),
     );
+    this.storedBytes = start.storedBytes;
     this.started = engine.isReady;
     if (!this.started) void engine.ready.then(() => this.onEngineReady());
     this.key = engine.start(
@@ -190,16 +200,26 @@ export class Cell implements CellSink {
     if (this.state.kind !== "running" || this.outputOverflowed) return;
     // The deadline beats output still queued: if it has passed, yield before taking the item.
     if (this.observer && performance.now() >= this.observer.deadline) this.yieldNow();
+    const bytes = itemSize(item);
+    if (!this.owner.budget.tryCharge(bytes)) {
+      this.overflow(LimitTexts.budget(this.owner.budget.limitBytes));
+      return;
+    }
     this.items.push(item);
-    this.itemBytes += item.type === "text" ? item.text.length : item.imageUrl.length;
+    this.itemBytes += bytes;
     this.checkOutput();
   }
 
-  /** Undelivered items and notifications not yet sent count against the output limit. */
+  /** Undelivered items and notifications not yet answered count against the output limit. */
   private checkOutput(): void {
-    if (this.itemBytes + this.notifications.queuedBytes <= this.limits.outputBytes) return;
+    if (this.itemBytes + this.notifications.heldBytes <= this.limits.outputBytes) return;
+    this.overflow(LimitTexts.output(this.limits.outputBytes));
+  }
+
+  /** Ends the cell with `errorText`: what it still emits meanwhile is dropped. */
+  private overflow(errorText: string): void {
     this.outputOverflowed = true;
-    this.engine.stop(this.key, LimitTexts.output(this.limits.outputBytes));
+    this.engine.stop(this.key, errorText);
   }
 
   private onEngineReady(): void {
@@ -214,6 +234,11 @@ export class Cell implements CellSink {
   onToolCall(call: number, toolIndex: number, input: string | undefined): void {
     const tool = this.tools[toolIndex];
     if (this.state.kind !== "running" || !tool) return;
+    const bytes = requestSize(input);
+    if (!this.owner.budget.tryCharge(bytes)) {
+      this.engine.settle(this.key, call, { error: LimitTexts.budget(this.owner.budget.limitBytes) });
+      return;
+    }
     const params: ToolInvokeParams = {
       sessionId: this.owner.sessionId,
       cellId: this.id,
@@ -223,7 +248,7 @@ export class Cell implements CellSink {
       ...(input === undefined ? {} : { input: JSON.parse(input) as JsonValue }),
     };
     this.toolCalls
-      .start((token) => this.owner.host.invokeTool(params, token))
+      .start((token) => this.owner.host.invokeTool(params, token), bytes)
       .then(
         (result) => this.engine.settle(this.key, call, resultJson(result)),
         (error: unknown) => this.engine.settle(this.key, call, { error: rejectionText(error) }),
@@ -232,12 +257,14 @@ export class Cell implements CellSink {
 
   onNotify(text: string): void {
     if (this.state.kind !== "running" || this.outputOverflowed) return;
-    this.notifications.push(text);
-    this.checkOutput();
+    if (this.notifications.push(text)) this.checkOutput();
+    else this.overflow(LimitTexts.budget(this.owner.budget.limitBytes));
   }
 
   onDone(result: { errorText?: string; writes: [string, string][] }): void {
     this.engineDone();
+    // The engine, and its copy of the stored values, is gone.
+    this.owner.budget.release(this.storedBytes);
     if (this.state.kind !== "running") return;
     let finished: () => void = () => {};
     const done = new Promise<void>((resolve) => {
@@ -325,6 +352,8 @@ export class Cell implements CellSink {
   private deliver(outcome: CellOutcome): boolean {
     const observer = this.observer;
     if (!observer) return false;
+    this.owner.budget.release(this.takenBytes);
+    this.takenBytes = 0;
     this.observer = undefined;
     observer.detach();
     observer.resolve(outcome);
@@ -334,11 +363,15 @@ export class Cell implements CellSink {
   private takeItems(): ContentItem[] {
     const items = this.items;
     this.items = [];
+    this.takenBytes += this.itemBytes;
     this.itemBytes = 0;
     return items;
   }
 
   private close(): void {
+    this.owner.budget.release(this.takenBytes + this.itemBytes);
+    this.takenBytes = 0;
+    this.itemBytes = 0;
     this.state = { kind: "closed" };
     this.owner.closed(this);
   }

@@ -11,6 +11,7 @@ import {
 import type { Cell, CellHost } from "./cell.js";
 import { Errors } from "./daemon-error.js";
 import type { EnginePool } from "./engine/engine-pool.js";
+import { MemoryBudget } from "./memory-budget.js";
 import { Session, type SessionContext, type SessionEvents } from "./session.js";
 
 const MAX_REMEMBERED_SHUTDOWNS = 10_000;
@@ -30,6 +31,7 @@ export class Daemon {
   private readonly sessions = new Map<string, Session>();
   private readonly pool: EnginePool;
   private readonly counters = { pending: 0, cells: 0 };
+  private readonly budget: MemoryBudget;
   private readonly context: SessionContext;
   private readonly cellLimits: CellLimits;
   private shuttingDown = false;
@@ -43,7 +45,9 @@ export class Daemon {
     this.pool = options.pool;
     this.pool.warm();
     this.cellLimits = options.cellLimits ?? DEFAULT_CELL_LIMITS;
+    this.budget = new MemoryBudget(options.limits.memoryBudgetBytes);
     this.context = {
+      budget: this.budget,
       host: options.host,
       events: options.events,
       counters: this.counters,
@@ -80,6 +84,7 @@ export class Daemon {
     await session.shutdown();
     if (this.sessions.get(sessionId) === session) {
       this.sessions.delete(sessionId);
+      session.dispose();
       this.pool.release(sessionId);
       this.rememberShutDown(sessionId);
     }
@@ -108,6 +113,8 @@ export class Daemon {
         heapUsed: memory.heapUsed,
         external: memory.external,
         arrayBuffers: memory.arrayBuffers,
+        budgetBytes: this.budget.limitBytes,
+        chargedBytes: this.budget.chargedBytes,
       },
     };
   }

@@ -14,6 +14,10 @@ export const LimitTexts = {
   output: (bytes: number) => `exec cell exceeded its undelivered output limit (outputBytes: ${size(bytes)})`,
   timers: (count: number) => `exec cell exceeded its live timer limit (timers: ${count})`,
   pendingToolCalls: (count: number) => `exec cell exceeded its pending tool call limit (pendingToolCalls: ${count})`,
+  pendingInputs: (bytes: number) =>
+    `exec cell exceeded its pending tool input limit (pendingInputBytes: ${size(bytes)})`,
+  depth: (what: string, levels: number) => `${what} nests deeper than ${levels} levels`,
+  budget: (bytes: number) => `the daemon's memory budget is exhausted (memoryBudgetBytes: ${size(bytes)})`,
   stored: (bytes: number) => `stored values exceed the session's limit (storedBytes: ${size(bytes)})`,
   workerReplaced:
     "exec runtime ended unexpectedly: its engine worker was replaced because another cell in it stopped responding",

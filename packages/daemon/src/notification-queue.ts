@@ -2,32 +2,42 @@
 // notifies faster than the host answers waits here, charged to its undelivered output, instead
 // of filling the host's pipe ahead of every other session's answers.
 import type { CancellationToken } from "vscode-jsonrpc/node";
+import type { MemoryBudget } from "./memory-budget.js";
+import { requestSize } from "./memory-budget.js";
 import { ReverseCalls } from "./reverse-calls.js";
 
 /** Notifications of one cell sent to the host and not yet answered, at most. */
 const MAX_IN_FLIGHT = 32;
-/** What a queued notification costs beyond its text, so that empty ones are not free. */
-const QUEUED_OVERHEAD_BYTES = 64;
-
-const cost = (text: string) => text.length + QUEUED_OVERHEAD_BYTES;
 
 export class NotificationQueue {
   private readonly calls: ReverseCalls;
   private queue: string[] = [];
-  /** What the notifications waiting to be sent hold. */
-  queuedBytes = 0;
+  /** What the notifications waiting to be sent hold (in `requestSize` units). */
+  private queuedBytes = 0;
+  /** What the notifications sent and not yet answered hold. */
+  private inFlightBytes = 0;
 
   constructor(
     counters: { pending: number },
+    private readonly budget: MemoryBudget,
     private readonly send: (text: string, token: CancellationToken) => Promise<void>,
   ) {
-    this.calls = new ReverseCalls(counters);
+    this.calls = new ReverseCalls(counters, budget);
   }
 
-  push(text: string): void {
+  /** What the cell's notifications hold until the host answers them: its undelivered output. */
+  get heldBytes(): number {
+    return this.queuedBytes + this.inFlightBytes;
+  }
+
+  /** Queues a notification; false, and nothing queued, when the daemon's budget has no room. */
+  push(text: string): boolean {
+    const bytes = requestSize(text);
+    if (!this.budget.tryCharge(bytes)) return false;
     this.queue.push(text);
-    this.queuedBytes += cost(text);
+    this.queuedBytes += bytes;
     this.pump();
+    return true;
   }
 
   /** Waits until every notification pushed so far has been answered. */
@@ -38,6 +48,7 @@ export class NotificationQueue {
   /** Drops what was not sent yet, and cancels what is in flight (see ReverseCalls.cancelAll). */
   async cancelAll(graceMs: number): Promise<void> {
     this.queue = [];
+    this.budget.release(this.queuedBytes);
     this.queuedBytes = 0;
     await this.calls.cancelAll(graceMs);
   }
@@ -46,11 +57,16 @@ export class NotificationQueue {
     while (this.calls.size < MAX_IN_FLIGHT) {
       const text = this.queue.shift();
       if (text === undefined) return;
-      this.queuedBytes -= cost(text);
+      const bytes = requestSize(text);
+      this.queuedBytes -= bytes;
+      this.inFlightBytes += bytes;
       this.calls
-        .start((token) => this.send(text, token))
+        .start((token) => this.send(text, token), bytes)
         .catch(() => {})
-        .finally(() => this.pump());
+        .finally(() => {
+          this.inFlightBytes -= bytes;
+          this.pump();
+        });
     }
   }
 }

@@ -3,6 +3,7 @@
 // (vscode-jsonrpc's cancellation tokens, which its requests take as they are: an
 // AbortController per tool call would cost more than the rest of the daemon's work for it.)
 import { type CancellationToken, CancellationTokenSource } from "vscode-jsonrpc/node";
+import type { MemoryBudget } from "./memory-budget.js";
 
 interface Relay<T> {
   resolve?: ((value: T) => void) | undefined;
@@ -14,14 +15,21 @@ export class ReverseCalls {
   /** Resolved once no call is in flight. */
   private idle: (() => void)[] = [];
 
-  constructor(private readonly counter: { pending: number }) {}
+  constructor(
+    private readonly counter: { pending: number },
+    private readonly budget: MemoryBudget,
+  ) {}
 
   get size(): number {
     return this.inFlight.size;
   }
 
-  /** Starts a call; the returned promise settles with the call, or never if it was abandoned. */
-  start<T>(call: (token: CancellationToken) => Promise<T>): Promise<T> {
+  /**
+   * Starts a call; the returned promise settles with the call, or never if it was abandoned.
+   * `bytes`, already charged to the budget, stay charged until the host answers, abandoned or
+   * not: until then the connection keeps the request.
+   */
+  start<T>(call: (token: CancellationToken) => Promise<T>, bytes: number): Promise<T> {
     const source = new CancellationTokenSource();
     // The call's answer goes through a relay that an abandoned call clears: a host that never
     // answers keeps its request pending in the connection for ever, and it must not keep the
@@ -33,10 +41,12 @@ export class ReverseCalls {
     });
     const tracked: Promise<void> = call(source.token).then(
       (value) => {
+        this.budget.release(bytes);
         relay.resolve?.(value);
         this.forget(tracked);
       },
       (error: unknown) => {
+        this.budget.release(bytes);
         relay.reject?.(error);
         this.forget(tracked);
       },

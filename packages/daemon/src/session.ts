@@ -10,6 +10,8 @@ import {
 import { Cell, type CellHost, type CellOwner, missingOutcome } from "./cell.js";
 import { Errors } from "./daemon-error.js";
 import type { WorkerHandle } from "./engine/worker-handle.js";
+import { LimitTexts } from "./limit-texts.js";
+import { type MemoryBudget, storedSize } from "./memory-budget.js";
 
 /** What a session reports to the outside (the RPC layer turns these into notifications). */
 export interface SessionEvents {
@@ -23,6 +25,7 @@ export interface SessionContext {
   readonly host: CellHost;
   readonly events: SessionEvents;
   readonly counters: { pending: number; cells: number };
+  readonly budget: MemoryBudget;
   /** Throws when the daemon cannot take one more cell. */
   admitCell(): void;
   engineFor(sessionId: string): WorkerHandle;
@@ -32,6 +35,8 @@ export class Session {
   private readonly cells = new Map<string, Cell>();
   /** Committed values as JSON texts, so a cell's snapshot costs no re-serialisation. */
   private readonly stored: Map<string, string>;
+  /** What `stored` costs (`storedSize`), charged to the budget while the session lives. */
+  private storedTotal = 0;
   private nextCellId = 1;
   private shuttingDown = false;
   private readonly owner: CellOwner;
@@ -43,10 +48,13 @@ export class Session {
     private readonly context: SessionContext,
   ) {
     this.stored = new Map(Object.entries(storedValues).map(([key, value]) => [key, JSON.stringify(value)]));
+    for (const [key, json] of this.stored) this.storedTotal += storedSize(key, json);
+    if (!context.budget.tryCharge(this.storedTotal)) throw this.budgetError();
     this.owner = {
       sessionId: id,
       host: context.host,
       counters: context.counters,
+      budget: context.budget,
       commit: (cellId, writes) => this.commit(cellId, writes),
       closed: (cell) => this.cellClosed(cell),
     };
@@ -73,6 +81,8 @@ export class Session {
     const cellId = params.cellId ?? this.allocateCellId();
     if (this.cells.has(cellId)) throw Errors.duplicateCell(cellId);
     this.context.admitCell();
+    // The engine gets its own copy of the stored values, charged until it is freed.
+    if (!this.context.budget.tryCharge(this.storedTotal)) throw this.budgetError();
     this.context.events.cellStarted(this.id, cellId, params.toolCallId);
     const cell = new Cell(this.owner, this.context.engineFor(this.id), {
       cellId,
@@ -80,6 +90,7 @@ export class Session {
       source: params.source,
       tools: params.enabledTools,
       stored: [...this.stored],
+      storedBytes: this.storedTotal,
       limits: this.limits,
     });
     this.cells.set(cellId, cell);
@@ -109,6 +120,16 @@ export class Session {
     await Promise.all([...this.cells.values()].map((cell) => cell.stop()));
   }
 
+  /** The session is forgotten: its committed values no longer count. */
+  dispose(): void {
+    this.context.budget.release(this.storedTotal);
+    this.storedTotal = 0;
+  }
+
+  private budgetError(): Error {
+    return Errors.limit(LimitTexts.budget(this.context.budget.limitBytes));
+  }
+
   private allocateCellId(): string {
     while (this.cells.has(String(this.nextCellId))) this.nextCellId++;
     return String(this.nextCellId++);
@@ -116,7 +137,15 @@ export class Session {
 
   private commit(cellId: string, writes: [string, string][]): void {
     if (writes.length === 0) return;
-    for (const [key, json] of writes) this.stored.set(key, json);
+    // Committed whatever the budget says: the cell's writes were accepted when stored.
+    let delta = 0;
+    for (const [key, json] of writes) {
+      const previous = this.stored.get(key);
+      delta += storedSize(key, json) - (previous === undefined ? 0 : storedSize(key, previous));
+      this.stored.set(key, json);
+    }
+    this.storedTotal += delta;
+    this.context.budget.force(delta);
     this.context.events.stored(this.id, cellId, jsonObject(writes));
   }
 

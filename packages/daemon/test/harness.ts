@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import {
   type CellNotifyParams,
   type CellOutcome,
+  type DaemonStats,
   type JsonValue,
   PROTOCOL_VERSION,
   type ToolDefinitionInput,
@@ -63,14 +64,7 @@ export interface Harness {
   execute(sessionId: string, source: string, options?: ExecuteOptions): Promise<CellOutcome>;
   wait(sessionId: string, cellId: string, yieldTimeMs?: number): Promise<CellOutcome>;
   terminate(sessionId: string, cellId: string): Promise<CellOutcome>;
-  stats(): Promise<{
-    sessions: number;
-    cells: number;
-    pendingReverseRequests: number;
-    timers: number;
-    workers: number;
-    memory: { rss: number };
-  }>;
+  stats(): Promise<DaemonStats>;
   close(): Promise<void>;
 }
 

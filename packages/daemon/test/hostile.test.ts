@@ -2,160 +2,37 @@
 // shared daemon while a healthy session runs alongside. After each one: it ended within a
 // bound with an errorText naming the limit or the failure (or was terminated by the test when
 // it only yields), and the healthy session still answers a cell with a tool call promptly.
-import type { CellOutcome, JsonValue, ToolDefinitionInput } from "@codemode/protocol";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { eventually, type Harness, sleep, startDaemon, TOOLS, texts } from "./harness.js";
+import type { JsonValue, ToolDefinitionInput } from "@codemode/protocol";
+import { describe, expect, it } from "vitest";
+import { eventually, type Harness, texts } from "./harness.js";
+import {
+  ALL_TEST_TOOLS,
+  CPU_BOUND_MS,
+  CPU_ERROR,
+  CPU_OR_HEAP,
+  closeAfterTest,
+  corpusDaemon,
+  DEFAULT_OUTPUT_BYTES,
+  expectFailure,
+  expectHealthy,
+  expectSuccess,
+  FAST_MS,
+  HEAP_ERROR,
+  HOSTILE_JSON,
+  hostile,
+  LIMITS,
+  MiB,
+  OUTPUT_ERROR,
+  outputSize,
+  report,
+  TEST_MS,
+  TIMERS_ERROR,
+  TOOL_CALLS_ERROR,
+  useHostileCorpus,
+  WATCHDOG_BOUND_MS,
+} from "./hostile-corpus.js";
 
-const MiB = 1024 * 1024;
-/** Small per-session limits keep the corpus fast; the rest are the defaults. */
-const LIMITS = { cpuTimeMs: 2_000, heapBytes: 32 * MiB };
-const DEFAULT_OUTPUT_BYTES = 32 * MiB;
-
-const CPU_ERROR = "exec cell exceeded its CPU time limit (cpuTimeMs: 2000)";
-const HEAP_ERROR = "exec cell exceeded its memory limit (heapBytes: 32 MiB)";
-const OUTPUT_ERROR = "exec cell exceeded its undelivered output limit (outputBytes: 32 MiB)";
-const TIMERS_ERROR = "exec cell exceeded its live timer limit (timers: 1000)";
-const TOOL_CALLS_ERROR = "exec cell exceeded its pending tool call limit (pendingToolCalls: 1000)";
-const CPU_OR_HEAP = /^exec cell exceeded its (CPU time limit \(cpuTimeMs: 2000\)|memory limit \(heapBytes: 32 MiB\))$/;
-
-/** How long the healthy session may take to answer a cell with one tool call. */
-const HEALTHY_MS = 2_000;
-/** A cell stopped by the CPU limit through the interrupt handler. */
-const CPU_BOUND_MS = LIMITS.cpuTimeMs + 3_000;
-/** A cell stuck in a builtin that ignores interrupts: the watchdog replaces its worker. */
-const WATCHDOG_BOUND_MS = 10_000;
-/** A cell that fails fast (a helper error, a memory limit, an exit). */
-const FAST_MS = 5_000;
-const TEST_MS = 60_000;
-
-/** Host tools beyond the harness's own. */
-const EXTRA_TOOLS: ToolDefinitionInput[] = [
-  { name: "big", description: "answers with a text over the payload limit" },
-  { name: "evil", description: "answers with __proto__ keys" },
-];
-const ALL_TEST_TOOLS = [...TOOLS, ...EXTRA_TOOLS];
-const HOSTILE_JSON = `{"__proto__":{"polluted":true},"nested":{"__proto__":{"polluted":true},"v":1},"list":[{"__proto__":{"polluted":true}}]}`;
-
-let daemon: Harness;
-let healthy: string;
-const lingering: string[] = [];
-
-beforeAll(async () => {
-  daemon = await startDaemon(["--max-workers", "4"]);
-  daemon.tools.set("big", async () => "x".repeat(9 * MiB));
-  daemon.tools.set("evil", async () => JSON.parse(HOSTILE_JSON) as JsonValue);
-  healthy = await daemon.open();
-  await expectHealthy("before the corpus", false);
-});
-
-afterEach(async () => {
-  // Sessions a test kept open, even when it failed before shutting them down.
-  for (const sessionId of lingering.splice(0)) {
-    await daemon.request("session/shutdown", { sessionId }).catch(() => {});
-  }
-});
-
-afterAll(async () => {
-  await daemon.close();
-});
-
-/** The healthy session answers a small cell with a tool call, promptly. */
-async function expectHealthy(when: string, soft = true): Promise<void> {
-  const started = performance.now();
-  const outcome = await daemon.execute(healthy, `text(await tools.echo("alive"))`, { yieldTimeMs: 30_000 });
-  const elapsed = Math.round(performance.now() - started);
-  // Soft inside a test: the hostile cell's own assertions still run, and every failure is reported.
-  const check = soft ? expect.soft : expect;
-  check(outcome, `healthy session ${when}`).toMatchObject({ status: "completed", items: [{ text: "alive" }] });
-  check(elapsed, `healthy session answered ${when} in ${elapsed} ms`).toBeLessThan(HEALTHY_MS);
-}
-
-interface HostileOptions {
-  /** Per-session limit overrides on top of LIMITS. */
-  limits?: Record<string, number>;
-  tools?: ToolDefinitionInput[];
-  storedValues?: Record<string, JsonValue>;
-  /** The cell is expected to keep running: the test terminates it after its first yield. */
-  yielding?: boolean;
-  yieldTimeMs?: number;
-  /** Keep the session open for the test to inspect; it is shut down after the test. */
-  keepSession?: boolean;
-}
-
-interface HostileRun {
-  sessionId: string;
-  outcome: CellOutcome;
-  /** From execute to the cell's terminal outcome. */
-  ms: number;
-}
-
-/**
- * Runs one hostile cell in a fresh session. While it runs, and after it ended, the healthy
- * session must answer promptly. A cell that is still running when its observation ends is
- * terminated (and the run reports what the observation said, so the test can fail on it).
- */
-async function hostile(source: string, options: HostileOptions = {}): Promise<HostileRun> {
-  const sessionId = await daemon.open({
-    limits: { ...LIMITS, ...options.limits },
-    ...(options.storedValues === undefined ? {} : { storedValues: options.storedValues }),
-  });
-  const started = performance.now();
-  let settled = started;
-  const first = daemon
-    .execute(sessionId, source, {
-      tools: options.tools ?? ALL_TEST_TOOLS,
-      yieldTimeMs: options.yieldTimeMs ?? (options.yielding ? 500 : 20_000),
-    })
-    .then((outcome) => {
-      settled = performance.now();
-      return outcome;
-    });
-  await sleep(150);
-  await expectHealthy("while a hostile cell runs");
-  let outcome = await first;
-  if (options.yielding && outcome.status === "yielded") {
-    const terminating = performance.now();
-    outcome = await daemon.terminate(sessionId, outcome.cellId);
-    settled = performance.now();
-    const took = settled - terminating;
-    expect(took, `terminate took ${Math.round(took)} ms`).toBeLessThan(2_000);
-  }
-  const ms = Math.round(settled - started);
-  await expectHealthy("after a hostile cell");
-  if (options.keepSession) lingering.push(sessionId);
-  else await daemon.request("session/shutdown", { sessionId });
-  return { sessionId, outcome, ms };
-}
-
-/** Asserts a completed cell that failed with `errorText` within `boundMs` of its start. */
-function expectFailure(run: HostileRun, errorText: string | RegExp, boundMs: number): void {
-  const summary = `${run.outcome.status} after ${run.ms} ms: ${run.outcome.errorText?.slice(0, 200)}`;
-  expect(run.outcome.status, summary).toBe("completed");
-  if (typeof errorText === "string") expect(run.outcome.errorText, summary).toBe(errorText);
-  else expect(run.outcome.errorText, summary).toMatch(errorText);
-  expect(run.ms, summary).toBeLessThan(boundMs);
-}
-
-/** Asserts a cell that completed successfully with `items`, quickly. */
-function expectSuccess(run: HostileRun, items: string[]): void {
-  const summary = `${run.outcome.status} after ${run.ms} ms: ${run.outcome.errorText?.slice(0, 200)}`;
-  expect(run.outcome.status, summary).toBe("completed");
-  expect(run.outcome.errorText, summary).toBeUndefined();
-  expect(texts(run.outcome)).toEqual(items);
-  expect(run.ms, summary).toBeLessThan(FAST_MS);
-}
-
-const outputSize = (outcome: CellOutcome) =>
-  outcome.items.reduce((total, item) => total + (item.type === "text" ? item.text.length : item.imageUrl.length), 0);
-
-/** The cell's single text item, parsed as JSON. */
-function report(run: HostileRun): unknown {
-  const summary = `${run.outcome.status} after ${run.ms} ms: ${run.outcome.errorText?.slice(0, 300)}`;
-  expect(run.outcome.status, summary).toBe("completed");
-  expect(run.outcome.errorText, summary).toBeUndefined();
-  const [only] = texts(run.outcome);
-  return JSON.parse(only ?? "null") as unknown;
-}
+useHostileCorpus();
 
 describe("runaway JavaScript ends at the CPU limit", () => {
   it("a synchronous infinite loop ends with the CPU-limit error", { timeout: TEST_MS }, async () => {
@@ -293,10 +170,12 @@ describe("floods are bounded", () => {
   }, async () => {
     // At most a few notifications of one cell are in flight; the rest wait in the daemon,
     // counted as undelivered output, and are all sent before the cell's answer.
-    const before = daemon.notifies.length;
+    const before = corpusDaemon().notifies.length;
     const run = await hostile(`for (let i = 0; ; i++) notify(i + ":" + "x".repeat(1000));`);
     expectFailure(run, OUTPUT_ERROR, CPU_BOUND_MS);
-    const sent = daemon.notifies.slice(before).map((notification) => notification.text);
+    const sent = corpusDaemon()
+      .notifies.slice(before)
+      .map((notification) => notification.text);
     expect(sent.length).toBeGreaterThan(0);
     expect(sent.map((text) => Number(text.split(":")[0]))).toEqual(sent.map((_, i) => i));
   });
@@ -318,7 +197,7 @@ describe("floods are bounded", () => {
       yielding: true,
     });
     expect(run.outcome.status).toBe("terminated");
-    await eventually(async () => (await daemon.stats()).timers === 0);
+    await eventually(async () => (await corpusDaemon().stats()).timers === 0);
   });
 
   it("a tool-call flood ends at the pending tool call limit; the host sees at most the limit, all cancelled", {
@@ -328,7 +207,7 @@ describe("floods are bounded", () => {
       `const all = []; for (let i = 0; i < 1500; i++) all.push(tools.hang()); await Promise.all(all);`,
     );
     expectFailure(run, TOOL_CALLS_ERROR, FAST_MS);
-    const calls = daemon.calls.filter((call) => call.params.sessionId === run.sessionId);
+    const calls = corpusDaemon().calls.filter((call) => call.params.sessionId === run.sessionId);
     expect(calls.length).toBeLessThanOrEqual(1_000);
     await eventually(() => calls.every((call) => call.cancelled && call.settled));
   });
@@ -596,9 +475,9 @@ describe("a cell cannot escape its sandbox", () => {
   });
 
   it("a cell cannot read or change another session's stored values", { timeout: TEST_MS }, async () => {
-    const victim = await daemon.open({ storedValues: { secret: "s3cret" } });
-    lingering.push(victim);
-    const written = await daemon.execute(
+    const victim = await corpusDaemon().open({ storedValues: { secret: "s3cret" } });
+    closeAfterTest(victim);
+    const written = await corpusDaemon().execute(
       victim,
       `store("written", "by the victim"); await tools.sleep({ ms: 1500 });`,
       {
@@ -611,8 +490,8 @@ describe("a cell cannot escape its sandbox", () => {
       store("secret", "overwritten");
     `);
     expectSuccess(run, ["undefined", "undefined"]);
-    await daemon.wait(victim, written.cellId, 10_000);
-    const { values } = await daemon.request<{ values: Record<string, JsonValue> }>("session/storedValues", {
+    await corpusDaemon().wait(victim, written.cellId, 10_000);
+    const { values } = await corpusDaemon().request<{ values: Record<string, JsonValue> }>("session/storedValues", {
       sessionId: victim,
     });
     expect(values).toEqual({ secret: "s3cret", written: "by the victim" });
@@ -629,7 +508,7 @@ describe("a cell cannot escape its sandbox", () => {
       { tools: [{ name: "echo" }] },
     );
     expectSuccess(run, ["undefined", "TypeError", "echo", "echo"]);
-    expect(daemon.calls.filter((call) => call.params.sessionId === run.sessionId)).toEqual([]);
+    expect(corpusDaemon().calls.filter((call) => call.params.sessionId === run.sessionId)).toEqual([]);
   });
 
   it("tools has no prototype and is frozen; helpers expose no caller", { timeout: TEST_MS }, async () => {
@@ -663,7 +542,7 @@ describe("hostile tool names are ordinary own properties", () => {
   }, async () => {
     const names = ["__proto__", "constructor", "", "名前", "ünï", "toString", "hasOwnProperty", "valueOf", "then"];
     for (const name of names)
-      daemon.tools.set(name, async (input, _signal, call) => ({ got: call.tool.name, input: input ?? null }));
+      corpusDaemon().tools.set(name, async (input, _signal, call) => ({ got: call.tool.name, input: input ?? null }));
     const run = await hostile(
       `
       const results = [];
@@ -724,7 +603,7 @@ describe("hostile JSON pollutes nothing and stays plain own data", () => {
        text(JSON.stringify({ keys: Object.keys(r), clean: ({}).polluted === undefined }));`,
     );
     expect(report(run)).toEqual({ keys: ["__proto__", "v"], clean: true });
-    const call = daemon.calls.find((c) => c.params.sessionId === run.sessionId);
+    const call = corpusDaemon().calls.find((c) => c.params.sessionId === run.sessionId);
     expect(JSON.stringify(call?.params.input)).toBe('{"__proto__":{"polluted":true},"v":1}');
   });
 
@@ -755,7 +634,7 @@ describe("hostile JSON pollutes nothing and stays plain own data", () => {
       kPlain: true,
       kProto: { polluted: true },
     });
-    const { values } = await daemon.request<{ values: JsonValue }>("session/storedValues", {
+    const { values } = await corpusDaemon().request<{ values: JsonValue }>("session/storedValues", {
       sessionId: run.sessionId,
     });
     expect(JSON.stringify(values)).toBe(JSON.stringify(seeded));
@@ -767,17 +646,17 @@ describe("hostile JSON pollutes nothing and stays plain own data", () => {
       { keepSession: true },
     );
     expectSuccess(run, []);
-    const stored = daemon.events.find(
+    const stored = corpusDaemon().events.find(
       (e) => e.method === "session/stored" && (e.params as { sessionId: string }).sessionId === run.sessionId,
     );
     expect(JSON.stringify((stored?.params as { values?: unknown } | undefined)?.values)).toBe(
       '{"__proto__":{"polluted":true},"obj":{"__proto__":{"polluted":true}}}',
     );
-    const { values } = await daemon.request<{ values: JsonValue }>("session/storedValues", {
+    const { values } = await corpusDaemon().request<{ values: JsonValue }>("session/storedValues", {
       sessionId: run.sessionId,
     });
     expect(JSON.stringify(values)).toBe('{"__proto__":{"polluted":true},"obj":{"__proto__":{"polluted":true}}}');
-    const next = await daemon.execute(
+    const next = await corpusDaemon().execute(
       run.sessionId,
       `text(JSON.stringify({ top: load("__proto__") ?? "missing", objKeys: Object.keys(load("obj")), clean: ({}).polluted === undefined }));`,
     );
@@ -793,7 +672,7 @@ describe("after the corpus", () => {
   it("nothing a hostile cell registered outlives it", { timeout: TEST_MS }, async () => {
     let last: Awaited<ReturnType<Harness["stats"]>> | undefined;
     await eventually(async () => {
-      last = await daemon.stats();
+      last = await corpusDaemon().stats();
       return last.cells === 0 && last.pendingReverseRequests === 0 && last.timers === 0;
     }, 10_000).catch(() => {});
     expect({
@@ -802,9 +681,9 @@ describe("after the corpus", () => {
       pendingReverseRequests: last?.pendingReverseRequests,
       timers: last?.timers,
     }).toEqual({ sessions: 1, cells: 0, pendingReverseRequests: 0, timers: 0 });
-    expect(daemon.calls.every((call) => call.settled)).toBe(true);
+    expect(corpusDaemon().calls.every((call) => call.settled)).toBe(true);
     // Every cell's runtime was freed cleanly: a handle left alive makes QuickJS abort there.
-    expect(daemon.stderr).not.toContain("Assertion failed");
+    expect(corpusDaemon().stderr).not.toContain("Assertion failed");
     await expectHealthy("after the corpus");
   });
 });

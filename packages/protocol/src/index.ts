@@ -2,6 +2,7 @@ export * from "./content.js";
 export * from "./defaults.js";
 export * from "./errors.js";
 export * from "./json.js";
+export * from "./json-depth.js";
 export * from "./limits.js";
 export * from "./messages.js";
 export * from "./methods.js";

@@ -27,6 +27,11 @@ export const CellLimits = z.object({
   pendingToolCalls: count,
   /** All of a session's stored values as one cell sees them (keys and JSON texts), bytes. */
   storedBytes: positive,
+  /**
+   * Inputs of the tool calls in flight at once (their JSON texts, plus a fixed overhead per
+   * call), bytes: what the daemon holds for them until the host answers.
+   */
+  pendingInputBytes: positive,
 });
 export type CellLimits = z.infer<typeof CellLimits>;
 
@@ -39,6 +44,12 @@ export const DaemonLimits = z.object({
   maxCells: positive,
   /** Largest JSON-RPC message accepted, bytes. */
   maxMessageBytes: positive,
+  /**
+   * What the daemon holds for all cells and sessions together on its main thread and in its
+   * engine workers' JavaScript heaps (undelivered items, notifications, pending tool inputs,
+   * stored values and the copies cells read them from), bytes.
+   */
+  memoryBudgetBytes: positive,
 });
 export type DaemonLimits = z.infer<typeof DaemonLimits>;
 

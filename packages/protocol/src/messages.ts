@@ -152,6 +152,9 @@ export const DaemonStats = z.object({
     heapUsed: z.number(),
     external: z.number(),
     arrayBuffers: z.number(),
+    /** The daemon's memory budget and what is charged to it now, bytes (`memoryBudgetBytes`). */
+    budgetBytes: z.number(),
+    chargedBytes: z.number(),
   }),
 });
 export type DaemonStats = z.infer<typeof DaemonStats>;

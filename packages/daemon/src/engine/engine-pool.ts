@@ -1,7 +1,7 @@
 // The engine workers of the daemon. Each session is pinned to one worker, and sessions are
 // spread over up to `maxWorkers` workers, so a CPU-bound cell delays only the sessions that
 // share its worker. Workers start lazily; one stays warm.
-import { WorkerHandle } from "./worker-handle.js";
+import { ENGINE_STACK_MB, WorkerHandle } from "./worker-handle.js";
 
 const WATCHDOG_INTERVAL_MS = 100;
 
@@ -11,7 +11,11 @@ export class EnginePool {
 
   private readonly watchdog: NodeJS.Timeout;
 
-  constructor(private readonly maxWorkers: number) {
+  constructor(
+    private readonly maxWorkers: number,
+    /** Each engine thread's stack, MiB (see ENGINE_STACK_MB). */
+    private readonly stackMb = ENGINE_STACK_MB,
+  ) {
     this.watchdog = setInterval(() => {
       const now = Date.now();
       for (const worker of this.workers) worker.checkStuck(now);
@@ -88,7 +92,7 @@ export class EnginePool {
   }
 
   private spawn(): WorkerHandle {
-    const worker = new WorkerHandle((gone) => this.workers.delete(gone));
+    const worker = new WorkerHandle((gone) => this.workers.delete(gone), this.stackMb);
     this.workers.add(worker);
     return worker;
   }

@@ -50,6 +50,8 @@ const deferred: ToWorker[] = [];
  */
 const drainedStops = new Map<number, string | undefined>();
 let seenControl = 0;
+/** Set once the engine may be corrupted: nothing runs in it again, and the worker waits to be retired. */
+let poisoned = false;
 
 const post = (message: FromWorker) => out.postMessage(message);
 
@@ -71,7 +73,10 @@ function eventsFor(cell: number): CellEvents {
       cells.delete(cell);
       post({ type: "done", cell, ...result });
     },
-    poisoned: (reason) => post({ type: "poisoned", reason }),
+    poisoned: (reason) => {
+      poisoned = true;
+      post({ type: "poisoned", reason });
+    },
   };
 }
 
@@ -92,7 +97,7 @@ function pollControl(): void {
 }
 
 function scheduleSpare(): void {
-  if (spare || spareScheduled) return;
+  if (spare || spareScheduled || poisoned) return;
   spareScheduled = true;
   setImmediate(() => {
     spareScheduled = false;
@@ -105,6 +110,7 @@ function flushDeferred(): void {
 }
 
 function handle(message: ToWorker): void {
+  if (poisoned) return;
   switch (message.type) {
     case "start": {
       const cell = spare ?? new GuestCell(module, pollControl);
@@ -133,8 +139,10 @@ function handle(message: ToWorker): void {
  * each cell's guest (one job drain instead of one per answer, e.g. for `Promise.all`).
  */
 function handleAll(messages: ToWorker[]): void {
+  if (poisoned) return;
   let answers = new Map<number, ToolSettlement[]>();
   const settle = () => {
+    if (poisoned) return;
     for (const [cell, settlements] of answers) cells.get(cell)?.settleTools(settlements);
     answers = new Map();
   };

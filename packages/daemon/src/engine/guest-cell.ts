@@ -1,7 +1,12 @@
-// One cell inside an engine worker: its own QuickJS runtime and context, its timers, its
-// pending tool calls and its stored-value view. Everything it creates is disposed in `finish`.
-// Types only: the protocol package's values pull in zod, which a worker need not load.
-import type { CellLimits, ContentItem, ImageDetail } from "@codemode/protocol";
+// One cell inside an engine worker: its own QuickJS runtime and context, its timers and its
+// pending tool calls. All guest code the engine runs on the cell's behalf (its module, promise
+// jobs, timer callbacks, and describing what it threw) runs inside `enter`, the guarded
+// section: busy for the watchdog, under the CPU limit. Everything it creates is disposed in
+// `finish`, unless the engine was poisoned (then the worker is retired whole).
+// Types only from the protocol package: its values pull in zod, which a worker need not load.
+import type { CellLimits, ContentItem } from "@codemode/protocol";
+import { MAX_VALUE_DEPTH } from "@codemode/protocol/defaults";
+import { jsonDepthExceeds } from "@codemode/protocol/json-depth";
 import type {
   QuickJSContext,
   QuickJSDeferredPromise,
@@ -10,8 +15,13 @@ import type {
   QuickJSWASMModule,
 } from "quickjs-emscripten-core";
 import { LimitTexts } from "../limit-texts.js";
+import { requestSize } from "../memory-budget.js";
+import { ErrorText } from "./error-text.js";
+import { GuestStrings } from "./guest-strings.js";
 import { GuestTimers } from "./guest-timers.js";
+import { type HostSide, hostObject } from "./host-primitives.js";
 import { PRELUDE_SOURCE } from "./prelude.js";
+import { StoredView } from "./stored-view.js";
 import type { StartCell } from "./worker-protocol.js";
 
 /** Where a cell's events go: the worker posts them to the main thread. */
@@ -24,13 +34,25 @@ export interface CellEvents {
   yieldControl(): void;
   timersChanged(delta: number): void;
   done(result: { errorText?: string; terminated: boolean; writes: [string, string][] }): void;
+  /** The engine failed in a way that may have corrupted it: the worker must be retired. */
   poisoned(reason: string): void;
 }
 
 /** The host's answer to one tool call: its JSON result, or the text the JS promise rejects with. */
 export type ToolSettlement = { call: number; json: string; error?: undefined } | { call: number; error: string };
 
-type Ending = { kind: "exited" } | { kind: "failed"; errorText: string } | { kind: "terminated" };
+type Ending =
+  | { kind: "succeeded" }
+  | { kind: "failed"; errorText: string }
+  | { kind: "terminated" }
+  /** A host-side failure escaped the engine (a thread stack overflow, an abort). */
+  | { kind: "poisoned"; errorText: string };
+
+interface PendingCall {
+  deferred: QuickJSDeferredPromise;
+  /** What it counts against `pendingInputBytes`. */
+  bytes: number;
+}
 
 /** The limits of an engine built ahead of time, until it is given to a cell: none. */
 const UNLIMITED: CellLimits = {
@@ -43,16 +65,18 @@ const UNLIMITED: CellLimits = {
   timers: Number.POSITIVE_INFINITY,
   pendingToolCalls: Number.POSITIVE_INFINITY,
   storedBytes: Number.POSITIVE_INFINITY,
+  pendingInputBytes: Number.POSITIVE_INFINITY,
 };
 
-/** What a stored value counts for against `storedBytes`. */
-const storedSize = (key: string, json: string) => key.length + json.length;
+/**
+ * What a helper throws once the cell is ending (stopped, past a limit, or after a caught
+ * `exit()`): the ending's own outcome stands, and a loop that floods output stops at once
+ * instead of at the engine's next interrupt check, which may be thousands of calls away.
+ */
+const ENDING_REFUSAL = "exec cell is ending";
 
 /** Starts every resolved import name; the cell's own module, `exec_main.mjs`, lacks it. */
 const IMPORT_PREFIX = "import:";
-
-/** Room a heap must still have for a thrown `null` not to be read as an out-of-memory. */
-const OOM_PROBE = "x".repeat(64 * 1024);
 
 /** The events of an engine built ahead of time, until it is given to a cell: none. */
 const UNASSIGNED: CellEvents = {
@@ -70,23 +94,23 @@ const UNASSIGNED: CellEvents = {
  * A cell's engine. It is built ahead of time (runtime, context and prelude, the costly part)
  * and then `start`ed with a cell's source, tools, stored values and limits.
  */
-export class GuestCell {
+export class GuestCell implements HostSide {
   private readonly runtime: QuickJSRuntime;
   private readonly vm: QuickJSContext;
-  private limits = UNLIMITED;
-  private stored = new Map<string, string>();
-  /** What `stored` holds, in `storedSize` units. */
-  private storedTotal = 0;
+  limits = UNLIMITED;
+  private stored = new StoredView([], UNLIMITED);
   private events = UNASSIGNED;
-  private readonly writes = new Map<string, string>();
-  private readonly calls = new Map<number, QuickJSDeferredPromise>();
+  private readonly calls = new Map<number, PendingCall>();
+  /** What the pending calls hold, against `pendingInputBytes`. */
+  private pendingInputBytes = 0;
   private readonly timers = new GuestTimers(
     (delta) => this.events.timersChanged(delta),
     (callback) => this.fireTimer(callback),
   );
+  private readonly strings: GuestStrings;
+  private readonly errors: ErrorText;
   private readonly installTools: QuickJSHandle;
   private readonly describe: QuickJSHandle;
-  private readonly parseJson: QuickJSHandle;
   private main: QuickJSHandle | undefined;
   private ending: Ending | undefined;
   private finished = false;
@@ -114,20 +138,20 @@ export class GuestCell {
     );
     this.vm = this.runtime.newContext();
     const vm = this.vm;
+    this.strings = new GuestStrings(vm);
     const prelude = vm.unwrapResult(vm.evalCode(PRELUDE_SOURCE, "prelude.js", { type: "global", strict: true }));
-    const host = this.hostObject();
+    const host = hostObject(vm, this.strings, this);
     const exports = vm.unwrapResult(vm.callFunction(prelude, vm.undefined, host));
     this.installTools = vm.getProp(exports, "installTools");
     this.describe = vm.getProp(exports, "describeError");
-    this.parseJson = vm.getProp(exports, "parseJson");
+    this.errors = new ErrorText(vm, this.strings, this.describe);
     for (const handle of [prelude, host, exports]) handle.dispose();
   }
 
   /** Gives this engine to a cell: its limits, stored values and tools, then runs its module. */
   start(start: StartCell, events: CellEvents): void {
     this.limits = start.limits;
-    this.stored = new Map(start.stored);
-    for (const [key, json] of start.stored) this.storedTotal += storedSize(key, json);
+    this.stored = new StoredView(start.stored, start.limits);
     this.events = events;
     this.runtime.setMemoryLimit(this.limits.heapBytes);
     this.runtime.setMaxStackSize(this.limits.stackBytes);
@@ -140,7 +164,7 @@ export class GuestCell {
    */
   stop(errorText: string | undefined): void {
     this.requestStop(errorText);
-    if (!this.running) this.checkSettled();
+    if (!this.running && this.ending) this.finish(this.ending);
   }
 
   /** Marks the cell as ending without finishing it; safe from inside the interrupt handler. */
@@ -152,26 +176,26 @@ export class GuestCell {
   settleTools(settlements: ToolSettlement[]): void {
     const ready: [QuickJSDeferredPromise, ToolSettlement][] = [];
     for (const settlement of settlements) {
-      const deferred = this.calls.get(settlement.call);
-      if (!deferred) continue;
+      const pending = this.calls.get(settlement.call);
+      if (!pending) continue;
       this.calls.delete(settlement.call);
-      ready.push([deferred, settlement]);
+      this.pendingInputBytes -= pending.bytes;
+      ready.push([pending.deferred, settlement]);
     }
     if (ready.length === 0) return;
     this.enter(() => {
       for (const [deferred, settlement] of ready) {
-        if (settlement.error !== undefined) {
-          this.withString(settlement.error, deferred.reject);
-        } else if (settlement.json.length > this.limits.payloadBytes) {
-          this.withString(LimitTexts.payload("tool result", this.limits.payloadBytes), deferred.reject);
-        } else {
-          this.withString(settlement.json, (json) => {
-            const parsed = this.vm.callFunction(this.parseJson, this.vm.undefined, json);
-            if (parsed.error) deferred.reject(parsed.error);
-            else deferred.resolve(parsed.value);
-            (parsed.error ?? parsed.value).dispose();
-          });
-        }
+        const value =
+          settlement.error !== undefined
+            ? { rejection: settlement.error }
+            : settlement.json.length > this.limits.payloadBytes
+              ? { rejection: LimitTexts.payload("tool result", this.limits.payloadBytes) }
+              : { json: settlement.json };
+        const result = "json" in value ? this.strings.parseJson(value.json) : this.strings.create(value.rejection);
+        // A result the engine could not build (its heap is full) rejects with the engine's error.
+        if (result.error || "rejection" in value) deferred.reject(result.error ?? result.value);
+        else deferred.resolve(result.value);
+        result.dispose();
         deferred.dispose();
       }
     });
@@ -191,7 +215,11 @@ export class GuestCell {
     }
   }
 
-  /** Runs guest code, accounts its CPU time, drains the job queue, then checks for the end. */
+  /**
+   * The guarded section: runs guest code, drains the job queue and reads how the module
+   * settled (describing a rejection runs guest code too), all while busy and under the CPU
+   * limit. A host-side failure out of the engine poisons it. Then the cell ends, if it did.
+   */
   private enter(run: () => void): void {
     if (this.finished) return;
     this.sliceStart = performance.now();
@@ -200,15 +228,15 @@ export class GuestCell {
     try {
       run();
       if (!this.ending) this.drainJobs();
+      if (!this.ending) this.readSettlement();
     } catch (error) {
-      // A host-side failure while running guest code (e.g. the engine ran out of memory).
-      if (!this.ending) this.end({ kind: "failed", errorText: `exec runtime error: ${String(error)}` });
+      this.ending = { kind: "poisoned", errorText: `exec runtime error: ${String(error)}` };
     } finally {
       this.events.busy(false);
       this.running = false;
       this.cpuUsedMs += performance.now() - this.sliceStart;
     }
-    this.checkSettled();
+    if (this.ending) this.finish(this.ending);
   }
 
   /** Runs promise jobs until none is left (jobs that jobs enqueue included), or one throws. */
@@ -217,56 +245,29 @@ export class GuestCell {
     if (result.error) this.failWith(result.error);
   }
 
-  private checkSettled(): void {
-    if (this.finished) return;
-    if (this.ending) {
-      this.finish(this.ending);
-      return;
-    }
+  /** Ends the cell if its module has settled: fulfilled, or rejected with a described value. */
+  private readSettlement(): void {
     if (!this.main) return;
     const state = this.vm.getPromiseState(this.main);
     if (state.type === "pending") return;
     if (state.type === "fulfilled") {
       if (state.value !== this.main) state.value.dispose();
-      this.finish(undefined);
+      this.end({ kind: "succeeded" });
     } else {
       this.failWith(state.error);
-      this.finish(this.ending);
     }
   }
 
   /** Records a guest exception as the cell's failure (unless it already ended), disposing it. */
   private failWith(error: QuickJSHandle): void {
+    // Describing the value may run guest code: only inside the guarded section.
+    if (!this.running) throw new Error("a thrown value was described outside the guarded section");
     if (!this.ending) {
-      const text = this.errorText(error);
-      this.end({ kind: "failed", errorText: this.isOutOfMemory(text) ? LimitTexts.heap(this.limits.heapBytes) : text });
+      const errorText = this.errors.of(error, this.limits);
+      // Describing it may have ended the cell (its CPU limit, an exit()): that ending stands.
+      this.end({ kind: "failed", errorText });
     }
     error.dispose();
-  }
-
-  /**
-   * QuickJS reports an exhausted heap as an InternalError, or, when even that error cannot be
-   * allocated, by throwing `null`. A `null` is told apart from a cell's own `throw null` by
-   * whether the heap still has room for a small string.
-   */
-  private isOutOfMemory(text: string): boolean {
-    if (text.startsWith("InternalError: out of memory")) return true;
-    if (text !== "null") return false;
-    const probe = this.vm.newString(OOM_PROBE);
-    const allocated = this.vm.typeof(probe) === "string";
-    probe.dispose();
-    return !allocated;
-  }
-
-  private errorText(error: QuickJSHandle): string {
-    const described = this.vm.callFunction(this.describe, this.vm.undefined, error);
-    if (described.error) {
-      described.error.dispose();
-      return "uncaught exception";
-    }
-    const text = this.vm.getString(described.value);
-    described.value.dispose();
-    return text;
   }
 
   private end(ending: Ending): void {
@@ -283,145 +284,115 @@ export class GuestCell {
     return false;
   }
 
-  private finish(ending: Ending | undefined): void {
+  private finish(ending: Ending): void {
     if (this.finished) return;
     this.finished = true;
     // The answer goes first: freeing the runtime (a third of a trivial cell's time in the
     // engine) is not the cell's time. Its timers go before, so no count outlives the answer.
-    this.dispose(() => this.timers.disposeAll());
-    const terminated = ending?.kind === "terminated";
+    this.timers.disposeAll();
+    const terminated = ending.kind === "terminated";
     this.events.done({
-      ...(ending?.kind === "failed" ? { errorText: ending.errorText } : {}),
+      ...(ending.kind === "failed" || ending.kind === "poisoned" ? { errorText: ending.errorText } : {}),
       terminated,
-      writes: terminated ? [] : [...this.writes],
+      writes: terminated || ending.kind === "poisoned" ? [] : this.stored.writes(),
     });
-    this.dispose(() => {
-      for (const deferred of this.calls.values()) deferred.dispose();
+    // A poisoned engine is not touched again: its worker is retired, memory and all.
+    if (ending.kind === "poisoned") {
+      this.events.poisoned(ending.errorText);
+      return;
+    }
+    try {
+      for (const pending of this.calls.values()) pending.deferred.dispose();
+      this.strings[Symbol.dispose]();
       this.describe.dispose();
-      this.parseJson.dispose();
       this.installTools.dispose();
       this.main?.dispose();
       this.vm.dispose();
       this.runtime.dispose();
-    });
-    this.calls.clear();
-  }
-
-  /** Frees QuickJS resources; a failure may have corrupted the module, so the worker retires. */
-  private dispose(free: () => void): void {
-    try {
-      free();
     } catch (error) {
       this.events.poisoned(`dispose failed: ${String(error)}`);
     }
+    this.calls.clear();
   }
 
-  private withString(text: string, use: (handle: QuickJSHandle) => void): void {
-    const handle = this.vm.newString(text);
-    use(handle);
-    handle.dispose();
-  }
+  // ---- the host side of the prelude's primitives (host-primitives.ts) ----
 
-  // ---- host primitives handed to the prelude ----
-
-  private hostObject(): QuickJSHandle {
-    const vm = this.vm;
-    const host = vm.newObject();
-    const define = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => {
-      const handle = vm.newFunction(name, fn);
-      vm.setProp(host, name, handle);
-      handle.dispose();
-    };
-    const str = (handle: QuickJSHandle | undefined) => (handle ? vm.getString(handle) : "");
-    const returnError = (text: string | undefined) => (text === undefined ? undefined : vm.newString(text));
-
-    define("emitText", (text) => returnError(this.emit({ type: "text", text: str(text) })));
-    define("emitImage", (url, detail) =>
-      returnError(this.emit({ type: "image", imageUrl: str(url), detail: str(detail) as ImageDetail })),
-    );
-    define("notify", (text) => returnError(this.notify(str(text))));
-    define("store", (key, json) => returnError(this.store(str(key), str(json))));
-    define("load", (key) => {
-      const json = this.stored.get(str(key));
-      return json === undefined ? undefined : vm.newString(json);
-    });
-    define("yieldControl", () => {
-      if (!this.ending) this.events.yieldControl();
-      return undefined;
-    });
-    define("exit", () => {
-      this.end({ kind: "exited" });
-      return undefined;
-    });
-    define("callTool", (tool, input) => this.callTool(tool, input));
-    define("setTimeout", (callback, delay) => this.setTimer(callback, delay));
-    define("clearTimeout", (id) => {
-      if (id) this.timers.clear(vm.getNumber(id));
-      return undefined;
-    });
-    return host;
-  }
-
-  private emit(item: ContentItem): string | undefined {
-    if (this.ending) return undefined;
-    const size = item.type === "text" ? item.text.length : item.imageUrl.length;
-    if (size > this.limits.payloadBytes) return LimitTexts.payload(item.type, this.limits.payloadBytes);
+  emit(item: ContentItem): string | undefined {
+    if (this.isEnding()) return ENDING_REFUSAL;
     this.events.item(item);
     return undefined;
   }
 
-  private notify(text: string): string | undefined {
-    if (this.ending) return undefined;
-    if (text.length > this.limits.notifyBytes) return LimitTexts.payload("notify", this.limits.notifyBytes);
+  notify(text: string): string | undefined {
+    if (this.isEnding()) return ENDING_REFUSAL;
     this.events.notify(text);
     return undefined;
   }
 
-  private store(key: string, json: string): string | undefined {
+  store(key: string, json: string): string | undefined {
     // After exit() (whose throw the cell may have caught), as output, writes are dropped.
-    if (this.ending) return undefined;
-    if (json.length > this.limits.payloadBytes) return LimitTexts.payload("stored value", this.limits.payloadBytes);
-    const previous = this.stored.get(key);
-    const total = this.storedTotal - (previous === undefined ? 0 : storedSize(key, previous)) + storedSize(key, json);
-    // Only growth is refused: a session already over (seeded, or the limit lowered) can shrink.
-    if (total > this.limits.storedBytes && total > this.storedTotal) return LimitTexts.stored(this.limits.storedBytes);
-    this.storedTotal = total;
-    this.stored.set(key, json);
-    this.writes.set(key, json);
-    return undefined;
+    if (this.isEnding()) return ENDING_REFUSAL;
+    return this.stored.store(key, json);
   }
 
-  private callTool(tool: QuickJSHandle | undefined, input: QuickJSHandle | undefined): QuickJSHandle {
-    const vm = this.vm;
-    const deferred = vm.newPromise();
-    const inputJson = input && vm.typeof(input) === "string" ? vm.getString(input) : undefined;
-    const refusal = this.toolCallRefusal(inputJson);
+  /** Whether the cell is ending, a stop the main thread just sent included. */
+  private isEnding(): boolean {
+    this.pollControl();
+    return this.ending !== undefined;
+  }
+
+  load(key: string): string | undefined {
+    return this.stored.load(key);
+  }
+
+  yieldControl(): void {
+    if (!this.ending) this.events.yieldControl();
+  }
+
+  exit(): void {
+    this.end({ kind: "succeeded" });
+  }
+
+  callTool(tool: number, inputJson: string | undefined): QuickJSHandle {
+    const deferred = this.vm.newPromise();
+    const bytes = requestSize(inputJson);
+    const refusal = this.toolCallRefusal(inputJson, bytes);
     if (refusal === undefined) {
       const call = this.nextCall++;
-      this.calls.set(call, deferred);
-      this.events.toolCall(call, tool ? vm.getNumber(tool) : -1, inputJson);
+      this.calls.set(call, { deferred, bytes });
+      this.pendingInputBytes += bytes;
+      this.events.toolCall(call, tool, inputJson);
     } else {
-      this.withString(refusal, deferred.reject);
+      const text = this.strings.create(refusal);
+      deferred.reject(text.error ?? text.value);
+      text.dispose();
     }
     return deferred.handle;
   }
 
   /** Why a tool call is refused at once, if it is. */
-  private toolCallRefusal(inputJson: string | undefined): string | undefined {
+  private toolCallRefusal(inputJson: string | undefined, bytes: number): string | undefined {
     // No guest code runs once the cell is ending: the promise is settled only to release it.
     if (this.ending) return "";
     if (this.calls.size >= this.limits.pendingToolCalls)
       return LimitTexts.pendingToolCalls(this.limits.pendingToolCalls);
-    if (inputJson !== undefined && inputJson.length > this.limits.payloadBytes)
-      return LimitTexts.payload("tool input", this.limits.payloadBytes);
+    if (inputJson !== undefined) {
+      if (inputJson.length > this.limits.payloadBytes)
+        return LimitTexts.payload("tool input", this.limits.payloadBytes);
+      if (jsonDepthExceeds(inputJson, MAX_VALUE_DEPTH)) return LimitTexts.depth("tool input", MAX_VALUE_DEPTH);
+    }
+    if (this.pendingInputBytes + bytes > this.limits.pendingInputBytes)
+      return LimitTexts.pendingInputs(this.limits.pendingInputBytes);
     return undefined;
   }
 
-  private setTimer(callback: QuickJSHandle | undefined, delay: QuickJSHandle | undefined): QuickJSHandle {
-    const vm = this.vm;
-    if (!callback) return vm.newString("setTimeout expects a function callback");
-    if (this.timers.size >= this.limits.timers) return vm.newString(LimitTexts.timers(this.limits.timers));
-    return vm.newNumber(this.timers.set(callback, delay ? vm.getNumber(delay) : 0));
+  setTimer(callback: QuickJSHandle, delayMs: number): number | string {
+    if (this.timers.size >= this.limits.timers) return LimitTexts.timers(this.limits.timers);
+    return this.timers.set(callback, delayMs);
+  }
+
+  clearTimer(id: number): void {
+    this.timers.clear(id);
   }
 
   private fireTimer(callback: QuickJSHandle): void {

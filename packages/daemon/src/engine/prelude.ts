@@ -2,7 +2,8 @@
 // captures every builtin it relies on (so a cell that tampers with JSON or prototypes cannot
 // bend the helpers), and receives the host primitives as an argument, never as a global.
 // Helper errors are thrown as plain strings with the spec's exact texts. It returns the
-// functions that install the cell's tools, describe a thrown value and parse JSON.
+// functions that install the cell's tools and describe a thrown value. Strings go to the host
+// as they are: it reads them exactly (guest-strings.ts).
 
 export const PRELUDE_SOURCE = String.raw`(function (host) {
   "use strict";
@@ -194,5 +195,5 @@ export const PRELUDE_SOURCE = String.raw`(function (host) {
     }
   }
 
-  return { installTools, describeError, parseJson: parse };
+  return { installTools, describeError };
 })`;

@@ -16,6 +16,16 @@ export interface CellSink {
 
 const WORKER_URL = new URL("./engine-worker.js", import.meta.url);
 
+/**
+ * The engine thread's own stack by default, MiB. QuickJS checks a cell's stack (`stackBytes`, at most
+ * 1 MiB) against the module's stack in WebAssembly memory, but the same recursion also uses
+ * the thread's stack for V8's frames of the WebAssembly functions: measured with the parser
+ * (nested parentheses), the deepest user, 1 MiB of QuickJS stack took more than 16 MiB of
+ * thread stack. At 64 MiB QuickJS's own check always fires first, with a catchable error in
+ * the cell; an overflow of the thread would unwind through the module and corrupt it.
+ */
+export const ENGINE_STACK_MB = 64;
+
 /** How long a running cell may take to honour a stop before its worker is replaced. */
 const STOP_GRACE_MS = 500;
 /** How far past its CPU limit a cell may run (stuck in a builtin that ignores interrupts). */
@@ -25,6 +35,8 @@ interface HostedCell {
   sink: CellSink;
   cpuTimeMs: number;
   stopRequestedAt?: number;
+  /** Why the first stop was asked for: a limit's errorText, or undefined for a terminate. */
+  stopReason?: string | undefined;
 }
 
 export class WorkerHandle {
@@ -43,7 +55,10 @@ export class WorkerHandle {
   retired = false;
   sessions = 0;
 
-  constructor(private readonly onGone: (handle: WorkerHandle) => void) {
+  constructor(
+    private readonly onGone: (handle: WorkerHandle) => void,
+    stackMb: number,
+  ) {
     this.ready = new Promise<void>((resolve) => {
       this.markReady = () => {
         this.isReady = true;
@@ -59,6 +74,7 @@ export class WorkerHandle {
     this.worker = new Worker(WORKER_URL, {
       workerData: { shared, busy, port: channel.port2 },
       transferList: [channel.port2],
+      resourceLimits: { stackSizeMb: stackMb },
       // Anything the engine prints goes to stderr: stdout carries protocol only.
       stdout: true,
       stderr: true,
@@ -110,7 +126,10 @@ export class WorkerHandle {
   stop(cell: number, errorText?: string): void {
     const hosted = this.hosted.get(cell);
     if (!hosted) return;
-    hosted.stopRequestedAt ??= Date.now();
+    if (hosted.stopRequestedAt === undefined) {
+      hosted.stopRequestedAt = Date.now();
+      hosted.stopReason = errorText;
+    }
     this.send(errorText === undefined ? { type: "stop", cell } : { type: "stop", cell, errorText });
     Atomics.add(this.flags, Shared.control, 1);
   }
@@ -131,7 +150,7 @@ export class WorkerHandle {
     if (!stopOverdue && now - since <= cell.cpuTimeMs + CPU_GRACE_MS) return;
     this.retired = true;
     this.endAll((hostedKey, hosted) =>
-      hostedKey === key ? LimitTexts.cpu(hosted.cpuTimeMs) : LimitTexts.workerReplaced,
+      hostedKey === key ? (hosted.stopReason ?? LimitTexts.cpu(hosted.cpuTimeMs)) : LimitTexts.workerReplaced,
     );
     void this.worker.terminate();
   }
@@ -151,8 +170,10 @@ export class WorkerHandle {
       return;
     }
     if (message.type === "poisoned") {
+      // The engine may be corrupted: none of its cells can go on, nor can any start in it.
       this.retired = true;
-      if (this.hosted.size === 0) void this.close();
+      this.endAll(() => Messages.runtimeEnded);
+      void this.worker.terminate();
       return;
     }
     const sink = this.hosted.get(message.cell)?.sink;

@@ -1,0 +1,52 @@
+// The daemon-wide memory budget (`memoryBudgetBytes`) and what each kept thing costs against
+// it. Every byte the daemon keeps on a cell's or a session's behalf is charged here while it
+// is kept, so that no sequence of cells can run the process out of memory: what would go past
+// the budget is refused with a clear error instead.
+import type { ContentItem } from "@codemode/protocol";
+import { ENTRY_OVERHEAD_BYTES } from "@codemode/protocol/defaults";
+
+/** What a stored value costs (against `storedBytes` and the budget): key, JSON text, overhead. */
+export const storedSize = (key: string, json: string): number => key.length + json.length + ENTRY_OVERHEAD_BYTES;
+
+/** What an undelivered item costs (against `outputBytes` and the budget). */
+export const itemSize = (item: ContentItem): number =>
+  (item.type === "text" ? item.text.length : item.imageUrl.length + item.detail.length) + ENTRY_OVERHEAD_BYTES;
+
+/** What a pending reverse request costs: its text (tool input JSON, notification), overhead. */
+export const requestSize = (text: string | undefined): number => (text?.length ?? 0) + ENTRY_OVERHEAD_BYTES;
+
+/**
+ * Sizes count UTF-16 code units (a JavaScript string's length), which is what V8 keeps of a
+ * one-byte string and half of a two-byte one; the overhead covers the objects around it.
+ */
+export class MemoryBudget {
+  private used = 0;
+
+  constructor(
+    /** The most that may be charged at once, bytes. */
+    readonly limitBytes: number,
+  ) {}
+
+  get chargedBytes(): number {
+    return this.used;
+  }
+
+  /** Charges `bytes` if they fit in what is left; returns whether they were charged. */
+  tryCharge(bytes: number): boolean {
+    if (this.used + bytes > this.limitBytes) return false;
+    this.used += bytes;
+    return true;
+  }
+
+  /**
+   * Charges `bytes` even past the limit: for what the daemon already holds and must keep
+   * (a completed cell's committed writes). Later charges are refused until it is released.
+   */
+  force(bytes: number): void {
+    this.used += bytes;
+  }
+
+  release(bytes: number): void {
+    this.used -= bytes;
+  }
+}
