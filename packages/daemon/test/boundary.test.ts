@@ -370,7 +370,7 @@ describe("whatever store accepts is committed, reported and restorable", () => {
       (event) =>
         event.method === "session/stored" && (event.params as { sessionId: string }).sessionId === run.sessionId,
     );
-    expect((stored?.params as { values: unknown }).values).toEqual({ flat: 1 });
+    expect(stored?.params).toMatchObject({ values: { flat: 1 } });
     expect(await daemon.request("session/storedValues", { sessionId: run.sessionId })).toEqual({ values: { flat: 1 } });
   });
 
