@@ -2,8 +2,23 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: "main", include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"] },
+      },
+      {
+        // The hostile corpus once more on quickjs-emscripten's debug build, whose assertions and
+        // leak checks at every runtime's end catch a handle the daemon forgot to free.
+        extends: true,
+        test: {
+          name: "engine-debug",
+          include: ["packages/daemon/test/hostile.test.ts", "packages/daemon/test/boundary.test.ts"],
+          env: { CODEMODE_TEST_ENGINE: "debug" },
+        },
+      },
+    ],
   },
 });

@@ -25,7 +25,7 @@ await build({
   platform: "node",
   target: "node20",
   // QuickJS's build locates its .wasm file beside its own module: it stays a package import.
-  external: ["@jitl/quickjs-wasmfile-release-sync"],
+  external: ["@jitl/quickjs-wasmfile-release-sync", "@jitl/quickjs-wasmfile-debug-sync"],
   // vscode-jsonrpc is CommonJS and requires Node's modules; an ES module has no `require`.
   banner: {
     js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',

@@ -29,6 +29,9 @@ Options:
   --engine-stack-mb <n>              each engine thread's stack, MiB (default: ${ENGINE_STACK_MB});
                                      below it, deep recursion can overflow the thread, which
                                      retires the worker and ends its cells
+  --engine-debug                     run cells on quickjs-emscripten's debug build (asserts
+                                     and leak checks; slower; needs the package
+                                     @jitl/quickjs-wasmfile-debug-sync installed)
   --version                          print the version and exit
   --help                             print this help and exit
 `;
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
     memoryBudgetBytes: positive("memory-budget-bytes"),
   };
 
-  const pool = new EnginePool(maxWorkers, positive("engine-stack-mb"));
+  const pool = new EnginePool(maxWorkers, { stackMb: positive("engine-stack-mb"), debug: values["engine-debug"] });
   pool.warm();
   const [{ startServer }, { connect }] = await Promise.all([import("./rpc/server.js"), import("./rpc/transport.js")]);
   const logger = stderrLogger(level);
@@ -106,6 +109,7 @@ function parse() {
       "max-message-bytes": { type: "string", default: String(DEFAULT_DAEMON_LIMITS.maxMessageBytes) },
       "memory-budget-bytes": { type: "string", default: String(DEFAULT_DAEMON_LIMITS.memoryBudgetBytes) },
       "engine-stack-mb": { type: "string", default: String(ENGINE_STACK_MB) },
+      "engine-debug": { type: "boolean", default: false },
       version: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },

@@ -11,6 +11,7 @@ import {
   CPU_ERROR,
   closeAfterTest,
   corpusDaemon,
+  describeAtReleaseSpeed,
   expectFailure,
   expectHealthy,
   expectSuccess,
@@ -38,7 +39,7 @@ async function runCell(daemon: Harness, source: string, options: { limits?: Reco
   return { sessionId, outcome: await daemon.execute(sessionId, source, { yieldTimeMs: 20_000 }) };
 }
 
-describe("guest code the daemon triggers runs inside the cell's guarded section", () => {
+describeAtReleaseSpeed("guest code the daemon triggers runs inside the cell's guarded section", () => {
   // Each thrown value below runs guest code when the daemon describes it (SPEC §3: its string
   // `stack`, else its string form). It must count against the cell's CPU limit.
   const spinning: [string, string][] = [
@@ -91,7 +92,7 @@ describe("guest code the daemon triggers runs inside the cell's guarded section"
   });
 });
 
-describe("what the daemon keeps for a cell is charged to it, and bounded in total", () => {
+describeAtReleaseSpeed("what the daemon keeps for a cell is charged to it, and bounded in total", () => {
   it("large tool inputs left unanswered stop at the pending-input limit; the daemon stays small", {
     timeout: TEST_MS,
   }, async () => {
@@ -286,7 +287,7 @@ describe("strings cross the boundary exactly", () => {
   });
 });
 
-describe("a host-side failure out of the engine ends cells clearly, never hangs them", () => {
+describeAtReleaseSpeed("a host-side failure out of the engine ends cells clearly, never hangs them", () => {
   const deep = (open: string, close: string, n = 100_000) => open.repeat(n) + "1" + close.repeat(n);
   const overflows: [string, string, number | undefined][] = [
     ["nested parentheses", deep("(", ")"), undefined],
@@ -356,12 +357,11 @@ describe("a host-side failure out of the engine ends cells clearly, never hangs 
 describe("whatever store accepts is committed, reported and restorable", () => {
   const nested = (depth: number, open = "[", close = "]") => `${open.repeat(depth)}${close.repeat(depth)}`;
 
-  it("a value nested past the limit is refused at once; the cell's other writes are committed", {
-    timeout: TEST_MS,
-  }, async () => {
+  /** Stores a value nested `depth` deep, catching the refusal, then a flat one; returns the run. */
+  async function storeDeepThenFlat(depth: number) {
     const daemon = corpusDaemon();
     const run = await hostile(
-      `let a = 0; for (let i = 0; i < 8000; i++) a = [a];
+      `let a = 0; for (let i = 0; i < ${depth}; i++) a = [a];
        try { store("deep", a); } catch (e) { text(e); } store("flat", 1);`,
       { keepSession: true },
     );
@@ -372,6 +372,19 @@ describe("whatever store accepts is committed, reported and restorable", () => {
     );
     expect(stored?.params).toMatchObject({ values: { flat: 1 } });
     expect(await daemon.request("session/storedValues", { sessionId: run.sessionId })).toEqual({ values: { flat: 1 } });
+  }
+
+  it("a value nested past the limit is refused at once; the cell's other writes are committed", {
+    timeout: TEST_MS,
+  }, async () => {
+    await storeDeepThenFlat(600);
+  });
+
+  describeAtReleaseSpeed("deeper than the daemon's own JSON writer goes", () => {
+    // QuickJS's release build serializes about 16,000 levels, V8's writer about 4,000.
+    it("8,000 levels are refused the same way", { timeout: TEST_MS }, async () => {
+      await storeDeepThenFlat(8_000);
+    });
   });
 
   const depths: [string, string, string | undefined][] = [

@@ -102,8 +102,11 @@ function defaultTools(): Map<string, HostTool> {
   ]);
 }
 
+/** Extra daemon flags for every test daemon: the `engine-debug` test project runs on the debug build. */
+const ENGINE_ARGS = process.env.CODEMODE_TEST_ENGINE === "debug" ? ["--engine-debug"] : [];
+
 export async function startDaemon(args: string[] = []): Promise<Harness> {
-  const child = spawn(process.execPath, [DAEMON_BIN, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [DAEMON_BIN, ...ENGINE_ARGS, ...args], { stdio: ["pipe", "pipe", "pipe"] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const connection = createMessageConnection(
     new StreamMessageReader(child.stdout),

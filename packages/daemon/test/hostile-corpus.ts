@@ -2,7 +2,7 @@
 // cell, and the checks every hostile test makes (it ended within a bound with an errorText
 // naming the limit or failure, and the healthy session still answered promptly).
 import type { CellOutcome, JsonValue, ToolDefinitionInput } from "@codemode/protocol";
-import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect } from "vitest";
 import { type Harness, sleep, startDaemon, TOOLS, texts } from "./harness.js";
 
 export const MiB = 1024 * 1024;
@@ -35,6 +35,13 @@ export const EXTRA_TOOLS: ToolDefinitionInput[] = [
 ];
 export const ALL_TEST_TOOLS = [...TOOLS, ...EXTRA_TOOLS];
 export const HOSTILE_JSON = `{"__proto__":{"polluted":true},"nested":{"__proto__":{"polluted":true},"v":1},"list":[{"__proto__":{"polluted":true}}]}`;
+
+/**
+ * A block whose bounds assume the release engine's speed (CPU limits reached before another
+ * limit, stack frames of the release build). The `engine-debug` test project, which runs the
+ * corpus on the several times slower debug build for its assertions and leak checks, skips it.
+ */
+export const describeAtReleaseSpeed: ReturnType<typeof describe.skipIf> = describe.skipIf(process.env.CODEMODE_TEST_ENGINE === "debug");
 
 let shared: Harness | undefined;
 let healthy = "";

@@ -13,6 +13,7 @@ import {
   closeAfterTest,
   corpusDaemon,
   DEFAULT_OUTPUT_BYTES,
+  describeAtReleaseSpeed,
   expectFailure,
   expectHealthy,
   expectSuccess,
@@ -34,7 +35,7 @@ import {
 
 useHostileCorpus();
 
-describe("runaway JavaScript ends at the CPU limit", () => {
+describeAtReleaseSpeed("runaway JavaScript ends at the CPU limit", () => {
   it("a synchronous infinite loop ends with the CPU-limit error", { timeout: TEST_MS }, async () => {
     expectFailure(await hostile(`while (true) {}`), CPU_ERROR, CPU_BOUND_MS);
   });
@@ -84,7 +85,7 @@ describe("runaway JavaScript ends at the CPU limit", () => {
   });
 });
 
-describe("the stack is bounded", () => {
+describeAtReleaseSpeed("the stack is bounded", () => {
   it("deep recursion ends with a stack overflow error", { timeout: TEST_MS }, async () => {
     expectFailure(
       await hostile(`function f(n) { return f(n + 1) + 1; } f(0);`),
@@ -110,7 +111,7 @@ describe("the stack is bounded", () => {
   });
 });
 
-describe("memory is bounded by the heap limit", () => {
+describeAtReleaseSpeed("memory is bounded by the heap limit", () => {
   it("an array push loop ends with the memory-limit error", { timeout: TEST_MS }, async () => {
     expectFailure(await hostile(`const a = []; for (;;) a.push(a.length);`), HEAP_ERROR, FAST_MS);
   });
@@ -152,7 +153,7 @@ describe("memory is bounded by the heap limit", () => {
   });
 });
 
-describe("floods are bounded", () => {
+describeAtReleaseSpeed("floods are bounded", () => {
   it("an output flood ends at the undelivered output limit and holds no more than it", {
     timeout: TEST_MS,
   }, async () => {
@@ -375,7 +376,7 @@ describe("payloads over their limit are refused with the limit's text", () => {
   });
 });
 
-describe("builtins that ignore interrupts still end within a bound", () => {
+describeAtReleaseSpeed("builtins that ignore interrupts still end within a bound", () => {
   const cases: [string, string][] = [
     ['new Array(1e9).join("x")', `new Array(1e9).join("x")`],
     ['new Array(1e9).join("")', `new Array(1e9).join("")`],

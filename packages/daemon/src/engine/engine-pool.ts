@@ -2,6 +2,7 @@
 // spread over up to `maxWorkers` workers, so a CPU-bound cell delays only the sessions that
 // share its worker. Workers start lazily; one stays warm.
 import { ENGINE_STACK_MB, WorkerHandle } from "./worker-handle.js";
+import type { EngineOptions } from "./worker-protocol.js";
 
 const WATCHDOG_INTERVAL_MS = 100;
 
@@ -13,8 +14,7 @@ export class EnginePool {
 
   constructor(
     private readonly maxWorkers: number,
-    /** Each engine thread's stack, MiB (see ENGINE_STACK_MB). */
-    private readonly stackMb = ENGINE_STACK_MB,
+    private readonly engine: EngineOptions = { stackMb: ENGINE_STACK_MB, debug: false },
   ) {
     this.watchdog = setInterval(() => {
       const now = Date.now();
@@ -92,7 +92,7 @@ export class EnginePool {
   }
 
   private spawn(): WorkerHandle {
-    const worker = new WorkerHandle((gone) => this.workers.delete(gone), this.stackMb);
+    const worker = new WorkerHandle((gone) => this.workers.delete(gone), this.engine);
     this.workers.add(worker);
     return worker;
   }

@@ -14,14 +14,16 @@ const WASM_PAGE = 64 * 1024;
 const INITIAL_MEMORY = (256 * 1024 * 1024) / WASM_PAGE;
 const MAXIMUM_MEMORY = (2048 * 1024 * 1024) / WASM_PAGE;
 
-const { shared, busy, port } = workerData as WorkerInit;
+const { debug, shared, busy, port } = workerData as WorkerInit;
 const flags = new Int32Array(shared);
 const busyState = new Float64Array(busy);
 const out = parentPort;
 if (!out) throw new Error("engine-worker must run in a worker thread");
 
 // The package's typings describe its CommonJS shape; as an ES module its default is the variant.
-const syncVariant = releaseSync.default as unknown as QuickJSSyncVariant;
+const syncVariant = (debug
+  ? (await import("@jitl/quickjs-wasmfile-debug-sync")).default
+  : releaseSync.default) as unknown as QuickJSSyncVariant;
 /**
  * How much WebAssembly code a function runs before V8 recompiles it with its optimizing
  * compiler (V8's default is 1.8 million bytes executed). At the default, building the first

@@ -4,7 +4,15 @@ import { MessageChannel, Worker } from "node:worker_threads";
 import type { ContentItem } from "@codemode/protocol";
 import { Messages } from "@codemode/protocol/errors";
 import { LimitTexts } from "../limit-texts.js";
-import { Busy, type FromWorker, Shared, type StartCell, type ToWorker } from "./worker-protocol.js";
+import {
+  Busy,
+  type EngineOptions,
+  type FromWorker,
+  Shared,
+  type StartCell,
+  type ToWorker,
+  type WorkerInit,
+} from "./worker-protocol.js";
 
 export interface CellSink {
   onItem(item: ContentItem): void;
@@ -57,7 +65,7 @@ export class WorkerHandle {
 
   constructor(
     private readonly onGone: (handle: WorkerHandle) => void,
-    stackMb: number,
+    options: EngineOptions,
   ) {
     this.ready = new Promise<void>((resolve) => {
       this.markReady = () => {
@@ -72,9 +80,9 @@ export class WorkerHandle {
     const channel = new MessageChannel();
     this.port = channel.port1;
     this.worker = new Worker(WORKER_URL, {
-      workerData: { shared, busy, port: channel.port2 },
+      workerData: { debug: options.debug, shared, busy, port: channel.port2 } satisfies WorkerInit,
       transferList: [channel.port2],
-      resourceLimits: { stackSizeMb: stackMb },
+      resourceLimits: { stackSizeMb: options.stackMb },
       // Anything the engine prints goes to stderr: stdout carries protocol only.
       stdout: true,
       stderr: true,

@@ -64,7 +64,19 @@ export const Busy = {
   length: 2,
 } as const;
 
+/** How engine workers are built: the same for every worker of a daemon. */
+export interface EngineOptions {
+  /** Each engine thread's stack, MiB (see ENGINE_STACK_MB). */
+  stackMb: number;
+  /**
+   * Whether to load quickjs-emscripten's debug build (assertions, leak checks at every
+   * runtime's end; several times slower) instead of the release build. For testing.
+   */
+  debug: boolean;
+}
+
 export interface WorkerInit {
+  debug: boolean;
   shared: SharedArrayBuffer;
   busy: SharedArrayBuffer;
   port: MessagePort;
