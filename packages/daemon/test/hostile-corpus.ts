@@ -41,7 +41,9 @@ export const HOSTILE_JSON = `{"__proto__":{"polluted":true},"nested":{"__proto__
  * limit, stack frames of the release build). The `engine-debug` test project, which runs the
  * corpus on the several times slower debug build for its assertions and leak checks, skips it.
  */
-export const describeAtReleaseSpeed: ReturnType<typeof describe.skipIf> = describe.skipIf(process.env.CODEMODE_TEST_ENGINE === "debug");
+export const describeAtReleaseSpeed: ReturnType<typeof describe.skipIf> = describe.skipIf(
+  process.env.CODEMODE_TEST_ENGINE === "debug",
+);
 
 let shared: Harness | undefined;
 let healthy = "";
