@@ -1,5 +1,6 @@
 // The model-facing layer: what a host hands the model as `exec` and `wait`, and how results read.
 
+export { callToolResultSchema, MCP_TYPES } from "./call-tool-result.js";
 export {
   type CodeModeTools,
   type CodeModeToolsOptions,
