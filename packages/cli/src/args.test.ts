@@ -17,13 +17,26 @@ describe("parseCommand", () => {
     });
   });
 
+  it("reads mcp with its options", () => {
+    expect(parseCommand(["mcp"])).toEqual({ kind: "mcp" });
+    expect(parseCommand(["mcp", "--config", "mcp.json", "--tools", "t.mjs"])).toEqual({
+      kind: "mcp",
+      config: "mcp.json",
+      toolsModule: "t.mjs",
+    });
+  });
+
   it("help and version win over everything else", () => {
     expect(parseCommand(["run", "a.js", "--help"])).toEqual({ kind: "help" });
     expect(parseCommand(["--version"])).toEqual({ kind: "version" });
   });
 
   it.each([
-    [[], "missing command: codemode run <file.js>"],
+    [[], "missing command: codemode run <file.js> or codemode mcp"],
+    [["mcp", "x"], "unexpected argument x"],
+    [["mcp", "--follow"], "--follow is an option of codemode run"],
+    [["mcp", "--yield-ms", "5"], "--yield-ms is an option of codemode run"],
+    [["run", "a.js", "--config", "c.json"], "--config is an option of codemode mcp"],
     [["go", "a.js"], "unknown command go"],
     [["run"], "missing the file to run"],
     [["run", "a.js", "b.js"], "unexpected argument b.js"],

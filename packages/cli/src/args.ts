@@ -3,26 +3,33 @@ import { parseArgs } from "node:util";
 
 export type Command =
   | { kind: "run"; file: string; toolsModule?: string; yieldTimeMs?: number; follow: boolean }
+  | { kind: "mcp"; config?: string; toolsModule?: string }
   | { kind: "help" }
   | { kind: "version" };
 
 export const USAGE = `Usage: codemode run <file.js> [--tools <module.mjs>] [--yield-ms <n>] [--follow]
+       codemode mcp [--config <mcp.json>] [--tools <module.mjs>]
 
-Runs the file as a code mode cell in a fresh daemon and prints each observation as a model
-would read it. Host tools come from the module given with --tools.
+codemode run: runs the file as a code mode cell in a fresh daemon and prints each observation
+as a model would read it. Host tools come from the module given with --tools.
+
+codemode mcp: an MCP server on stdio offering the tools exec and wait to any MCP client; the
+cells call the tools of the MCP servers in the config file and those of the --tools module.
 
 Options:
   --tools <module.mjs>  module whose default export (or export \`tools\`) is an array of
                         { name, description?, inputSchema?, outputSchema?, handler(input) }
-  --yield-ms <n>        how long each observation waits before showing the output so far
-                        (default: the file's // @exec pragma, else 10000)
-  --follow              keep waiting on a cell that yielded until it ends (without it, a
-                        cell still running after its first observation is terminated)
+  --config <mcp.json>   (mcp) MCP servers in the {"mcpServers": {...}} format
+  --yield-ms <n>        (run) how long each observation waits before showing the output so
+                        far (default: the file's // @exec pragma, else 10000)
+  --follow              (run) keep waiting on a cell that yielded until it ends (without it,
+                        a cell still running after its first observation is terminated)
   --version             print the version and exit
   --help                print this help and exit
 
-Exit status: 0 when the cell completed, 1 when it failed or was terminated, 2 on a usage
-error, 130 when interrupted (Ctrl-C terminates the cell first).`;
+Exit status: 0 when the cell completed (mcp: when the client closed the connection), 1 when
+it failed or was terminated, 2 on a usage error, 130 when interrupted (Ctrl-C terminates the
+cell first).`;
 
 /** Parses `argv` (without node and the script); throws an Error naming what is wrong. */
 export function parseCommand(argv: string[]): Command {
@@ -30,6 +37,7 @@ export function parseCommand(argv: string[]): Command {
     args: argv,
     options: {
       tools: { type: "string" },
+      config: { type: "string" },
       "yield-ms": { type: "string" },
       follow: { type: "boolean", default: false },
       version: { type: "boolean", default: false },
@@ -41,8 +49,20 @@ export function parseCommand(argv: string[]): Command {
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const [command, file, ...rest] = positionals;
-  if (command === undefined) throw new Error("missing command: codemode run <file.js>");
+  if (command === undefined) throw new Error("missing command: codemode run <file.js> or codemode mcp");
+  if (command === "mcp") {
+    if (file !== undefined) throw new Error(`unexpected argument ${file}`);
+    for (const flag of ["yield-ms", "follow"] as const) {
+      if (values[flag] !== undefined && values[flag] !== false)
+        throw new Error(`--${flag} is an option of codemode run`);
+    }
+    const mcp: Command = { kind: "mcp" };
+    if (values.config !== undefined) mcp.config = values.config;
+    if (values.tools !== undefined) mcp.toolsModule = values.tools;
+    return mcp;
+  }
   if (command !== "run") throw new Error(`unknown command ${command}`);
+  if (values.config !== undefined) throw new Error("--config is an option of codemode mcp");
   if (file === undefined) throw new Error("missing the file to run");
   if (rest.length > 0) throw new Error(`unexpected argument ${rest[0]}`);
   const run: Command = { kind: "run", file, follow: values.follow };
