@@ -9,7 +9,11 @@ import { fileURLToPath } from "node:url";
 import { WAIT_TOOL_PARAMETERS } from "@codemode/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { type CallToolResult, LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type CallToolResult,
+  LoggingMessageNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const require = createRequire(import.meta.url);
@@ -230,6 +234,21 @@ describe("codemode mcp", () => {
     for (let i = 0; i < 20 && texts(answer)[1] !== gone; i++)
       answer = await wait({ cell_id: cellId, yield_time_ms: 50 });
     expect(texts(answer)[1]).toBe(gone);
+  });
+
+  it("a server's tool list change reaches the client, the description and the next cell", async () => {
+    let changed = 0;
+    mcp.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed++;
+    });
+    const added = await exec(`text((await tools.mcp__flaky__add_tool({})).content[0].text);`);
+    const name = texts(added)[1];
+    expect(name).toMatch(/^added_\d+$/);
+    for (let i = 0; i < 50 && changed === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(changed).toBeGreaterThan(0);
+    const { tools } = await mcp.client.listTools();
+    expect(tools[0]?.description).toContain(`### \`mcp__flaky__${name}\``);
+    expect(texts(await exec(`text((await tools.mcp__flaky__${name}()).content[0].text);`))[1]).toMatch(/^added \d+$/);
   });
 
   it("a model's mistake is answered as an error result it can read", async () => {
