@@ -3,23 +3,28 @@ import { parseArgs } from "node:util";
 
 export type Command =
   | { kind: "run"; file: string; toolsModule?: string; yieldTimeMs?: number; follow: boolean }
-  | { kind: "mcp"; config?: string; toolsModule?: string }
+  | { kind: "mcp"; config?: string; toolsModule?: string; http?: { host: string; port: number } }
   | { kind: "help" }
   | { kind: "version" };
 
 export const USAGE = `Usage: codemode run <file.js> [--tools <module.mjs>] [--yield-ms <n>] [--follow]
-       codemode mcp [--config <mcp.json>] [--tools <module.mjs>]
+       codemode mcp [--config <mcp.json>] [--tools <module.mjs>] [--http <host:port>]
 
 codemode run: runs the file as a code mode cell in a fresh daemon and prints each observation
 as a model would read it. Host tools come from the module given with --tools.
 
-codemode mcp: an MCP server on stdio offering the tools exec and wait to any MCP client; the
-cells call the tools of the MCP servers in the config file and those of the --tools module.
+codemode mcp: an MCP server on stdio (or Streamable HTTP) offering the tools exec and wait to
+any MCP client; the cells call the tools of the MCP servers in the config file and those of
+the --tools module.
 
 Options:
   --tools <module.mjs>  module whose default export (or export \`tools\`) is an array of
                         { name, description?, inputSchema?, outputSchema?, handler(input) }
   --config <mcp.json>   (mcp) MCP servers in the {"mcpServers": {...}} format
+  --http <host:port>    (mcp) serve Streamable HTTP at http://<host:port>/mcp instead of
+                        stdio (port 0: any free port; the URL goes to stderr). A host other
+                        than 127.0.0.1, localhost or ::1 needs CODEMODE_MCP_TOKEN, the bearer
+                        token every request must then carry (it is checked whenever set)
   --yield-ms <n>        (run) how long each observation waits before showing the output so
                         far (default: the file's // @exec pragma, else 10000)
   --follow              (run) keep waiting on a cell that yielded until it ends (without it,
@@ -38,6 +43,7 @@ export function parseCommand(argv: string[]): Command {
     options: {
       tools: { type: "string" },
       config: { type: "string" },
+      http: { type: "string" },
       "yield-ms": { type: "string" },
       follow: { type: "boolean", default: false },
       version: { type: "boolean", default: false },
@@ -59,10 +65,13 @@ export function parseCommand(argv: string[]): Command {
     const mcp: Command = { kind: "mcp" };
     if (values.config !== undefined) mcp.config = values.config;
     if (values.tools !== undefined) mcp.toolsModule = values.tools;
+    if (values.http !== undefined) mcp.http = hostAndPort(values.http);
     return mcp;
   }
   if (command !== "run") throw new Error(`unknown command ${command}`);
-  if (values.config !== undefined) throw new Error("--config is an option of codemode mcp");
+  for (const flag of ["config", "http"] as const) {
+    if (values[flag] !== undefined) throw new Error(`--${flag} is an option of codemode mcp`);
+  }
   if (file === undefined) throw new Error("missing the file to run");
   if (rest.length > 0) throw new Error(`unexpected argument ${rest[0]}`);
   const run: Command = { kind: "run", file, follow: values.follow };
@@ -77,4 +86,13 @@ function yieldTime(text: string): number {
     throw new Error("--yield-ms must be a non-negative integer");
   }
   return value;
+}
+
+/** `host:port`, `[v6]:port`; the port from 0 (any free one) to 65535. */
+function hostAndPort(text: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  const host = match?.[1] ?? match?.[2];
+  if (host === undefined || !(port <= 65_535)) throw new Error("--http must be <host>:<port>, e.g. 127.0.0.1:8080");
+  return { host, port };
 }

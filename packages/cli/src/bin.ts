@@ -18,10 +18,10 @@ try {
   usageError((error as Error).message);
 }
 
-/** What a serving command waits for to stop: the client closing stdin, or a signal. */
-function stopSignal(): Promise<void> {
+/** What a serving command waits for to stop: a signal, or (on stdio) the client closing stdin. */
+function stopSignal(stdio: boolean): Promise<void> {
   return new Promise((resolve) => {
-    process.stdin.once("end", resolve);
+    if (stdio) process.stdin.once("end", resolve);
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
@@ -29,7 +29,11 @@ function stopSignal(): Promise<void> {
 
 async function execute(command: Command & { kind: "run" | "mcp" }): Promise<number> {
   if (command.kind === "mcp") {
-    return serveMcp(command, { err: (text) => process.stderr.write(text), stopped: stopSignal() });
+    return serveMcp(command, {
+      err: (text) => process.stderr.write(text),
+      stopped: stopSignal(command.http === undefined),
+      token: process.env.CODEMODE_MCP_TOKEN || undefined,
+    });
   }
   let interrupts = 0;
   return run(command, {

@@ -1,16 +1,20 @@
-// `codemode mcp`: an MCP server on stdio whose `exec` and `wait` run cells against the tools of
-// the configured MCP servers and of a tools module. It lives until the client closes stdin (or
-// a signal), then stops every cell, every MCP server it started and its daemon.
+// `codemode mcp`: an MCP server (stdio, or Streamable HTTP) whose `exec` and `wait` run cells
+// against the tools of the configured MCP servers and of a tools module. It lives until the
+// client closes stdin (on HTTP: until a signal), then stops every cell, every MCP server it
+// started and its daemon.
 import { CodeModeClient, type CodeModeSessionDelegate, McpServers, type ToolDefinition } from "@codemode/client";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { ExitCode, UsageError } from "./exit.js";
 import { openCodeModeServer } from "./mcp/code-mode-server.js";
+import { LOOPBACK_HOSTS, listenHttp } from "./mcp/http-listener.js";
 import { definitionOf, hostToolInvoker, loadTools } from "./tools-module.js";
 import { VERSION } from "./version.js";
 
 export interface McpCommandOptions {
   config?: string;
   toolsModule?: string;
+  /** Serve Streamable HTTP there instead of stdio. */
+  http?: { host: string; port: number };
 }
 
 export interface McpCommandIO {
@@ -18,10 +22,15 @@ export interface McpCommandIO {
   err(text: string): void;
   /** Resolves when the command should stop (stdin ended, a signal came). */
   stopped: Promise<void>;
+  /** The bearer token an HTTP listener requires (required off loopback). */
+  token?: string | undefined;
 }
 
 /** Serves until `io.stopped`; resolves with the exit code once everything it started is closed. */
 export async function serveMcp(options: McpCommandOptions, io: McpCommandIO): Promise<number> {
+  if (options.http && io.token === undefined && !LOOPBACK_HOSTS.includes(options.http.host)) {
+    throw new UsageError(`--http on ${options.http.host} needs a bearer token in CODEMODE_MCP_TOKEN`);
+  }
   const hostTools = options.toolsModule === undefined ? [] : await loadTools(options.toolsModule);
   let changed = () => {};
   const servers =
@@ -53,11 +62,20 @@ export async function serveMcp(options: McpCommandOptions, io: McpCommandIO): Pr
       ...((await servers?.tools()) ?? []),
     ];
 
-    const served = await openCodeModeServer({ client, tools, invokeTool, version: VERSION });
-    changed = () => served.toolsChanged();
-    await served.server.connect(new StdioServerTransport());
-    await io.stopped;
-    await served.close();
+    const open = () => openCodeModeServer({ client, tools, invokeTool, version: VERSION });
+    if (options.http) {
+      const listener = await listenHttp({ ...options.http, token: io.token, open });
+      changed = () => listener.toolsChanged();
+      io.err(`codemode mcp: listening on ${listener.url}\n`);
+      await io.stopped;
+      await listener.close();
+    } else {
+      const served = await open();
+      changed = () => served.toolsChanged();
+      await served.server.connect(new StdioServerTransport());
+      await io.stopped;
+      await served.close();
+    }
     return ExitCode.completed;
   } finally {
     await servers?.close();

@@ -1,7 +1,7 @@
 // `codemode mcp` as an MCP client that knows nothing of this project sees it: the SDK's own
 // Client over real stdio, with the three official reference servers configured (and one that
 // crashes on request).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import {
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { descendants, stillRunning } from "./processes.js";
 
 const require = createRequire(import.meta.url);
 const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
@@ -68,40 +69,6 @@ async function connect(): Promise<Connection> {
   await client.connect(transport);
   return { client, transport, logs, stderr: () => stderr };
 }
-
-/** Pids of the live processes below `pid`. */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Field 4 of /proc/<pid>/stat, after the parenthesised command name, is the parent's pid.
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-    } catch {
-      // gone
-    }
-  }
-  const found: number[] = [];
-  const visit = (id: number) => {
-    for (const child of children.get(id) ?? []) {
-      found.push(child);
-      visit(child);
-    }
-  };
-  visit(pid);
-  return found;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const texts = (result: unknown) =>
   (result as CallToolResult).content.map((block) => (block.type === "text" ? block.text : `[${block.type}]`));
@@ -270,7 +237,6 @@ describe("codemode mcp", () => {
     const below = descendants(pid ?? 0);
     expect(below.length).toBeGreaterThanOrEqual(5); // the daemon and four servers
     await mcp.client.close();
-    for (let i = 0; i < 100 && [pid ?? 0, ...below].some(alive); i++) await new Promise((r) => setTimeout(r, 50));
-    expect([pid ?? 0, ...below].filter(alive)).toEqual([]);
+    expect(await stillRunning([pid ?? 0, ...below])).toEqual([]);
   });
 });
