@@ -146,10 +146,11 @@ describe("MCP servers that fail", () => {
       flaky: { ...stdio(FLAKY), toolTimeoutMs: 500 },
       missing: { command: "/nonexistent/mcp-server" },
       quitter: stdio(FLAKY, "exit-at-start"),
+      silent: { ...stdio(FLAKY, "silent"), startupTimeoutMs: 300 },
     },
   };
 
-  it("a server that cannot start is named, leaves out only its tools, and its calls reject naming it", async () => {
+  it("a server that cannot start (missing, exits, hangs) is named, leaves out only its tools, and its calls reject naming it", async () => {
     await using mcp = new McpServers(config);
     const status = await mcp.start();
     expect(status.map(({ server, state }) => [server, state])).toEqual([
@@ -157,11 +158,13 @@ describe("MCP servers that fail", () => {
       ["flaky", "ready"],
       ["missing", "failed"],
       ["quitter", "failed"],
+      ["silent", "failed"],
     ]);
     expect(status[2]?.error).toBe("MCP server missing failed to start: spawn /nonexistent/mcp-server ENOENT");
     expect(status[3]?.error).toMatch(
       /^MCP server quitter failed to start: the connection closed; its stderr ends:\nflaky: cannot open its database$/,
     );
+    expect(status[4]?.error).toBe("MCP server silent failed to start: no answer within 300 ms");
     const names = (await mcp.tools()).map((tool) => tool.name);
     expect(names).toContain("mcp__everything__echo");
     expect(names).toContain("mcp__flaky__crash");
