@@ -207,10 +207,34 @@ describe("MCP servers that fail", () => {
     await mcp.start();
     const controller = new AbortController();
     const call = mcp.invokeTool({ tool: { name: "hang", namespace: "flaky" } }, controller.signal);
-    setTimeout(() => controller.abort(), 100);
+    await until(() => stderr.includes("hanging on request"));
+    controller.abort();
     await expect(call).rejects.toThrow();
-    for (let i = 0; i < 50 && !stderr.includes("cancelled request"); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(stderr).toMatch(/^cancelled request \d+\n$/);
+    await until(() => stderr.includes("cancelled request"));
+    expect(stderr).toMatch(/^hanging on request (\d+)\ncancelled request \1\n$/);
+  });
+
+  it("terminating a cell cancels its MCP call", async () => {
+    let stderr = "";
+    await using mcp = new McpServers(config, {
+      onStderr: (server, text) => {
+        if (server === "flaky") stderr += text;
+      },
+    });
+    await using client = await CodeModeClient.start();
+    await using session = await client.openSession({
+      delegate: { invokeTool: (call, s) => mcp.invokeTool(call, s), notify: async () => {} },
+    });
+    const cell = await session.execute({
+      toolCallId: "call-1",
+      source: `text("asking"); yield_control(); await tools.mcp__flaky__hang();`,
+      enabledTools: await mcp.tools(),
+    });
+    expect((await cell.initialResponse).status).toBe("yielded");
+    await until(() => stderr.includes("hanging on request"));
+    expect((await session.terminate(cell.cellId)).status).toBe("terminated");
+    await until(() => stderr.includes("cancelled request"));
+    expect(stderr).toMatch(/^hanging on request (\d+)\ncancelled request \1\n$/);
   });
 
   it("a tool list change is seen by the next listing", async () => {
@@ -219,7 +243,7 @@ describe("MCP servers that fail", () => {
     expect((await mcp.tools()).map((tool) => tool.name)).not.toContain("mcp__flaky__added_1");
     changed.length = 0;
     await mcp.invokeTool({ tool: { name: "add_tool", namespace: "flaky" }, input: {} }, signal());
-    for (let i = 0; i < 50 && !changed.includes("flaky"); i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => changed.includes("flaky"));
     expect(changed).toContain("flaky");
     expect((await mcp.tools()).map((tool) => tool.name)).toContain("mcp__flaky__added_1");
   });
@@ -246,6 +270,11 @@ describe("MCP config", () => {
     expect(() => parseMcpConfig(value, "mcp.json")).toThrow(message);
   });
 });
+
+/** Waits up to 2 s for `condition`. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+}
 
 type Pong = { content: [{ text: string }] };
 
