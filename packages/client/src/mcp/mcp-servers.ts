@@ -38,7 +38,7 @@ export function mcpToolName(server: string, tool: string): string {
  * The servers of a config, started lazily: the first `tools()` (or a call) starts them, or
  * `start()` does at once. A server that cannot start, dies or times out fails only its own tools,
  * with an error naming it; the others are not disturbed. A dead server is started again when next
- * used; one that failed to start is tried again after `RETRY_AFTER_MS`.
+ * used; one that failed to start is tried again on a use at least 30 s later.
  */
 export class McpServers implements AsyncDisposable {
   private readonly servers = new Map<string, McpServerConnection>();

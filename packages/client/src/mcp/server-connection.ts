@@ -16,7 +16,7 @@ import {
 import { DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_TOOL_TIMEOUT_MS, type McpServerConfig } from "./config.js";
 
 /** After a failed start, the server is not tried again for this long: a broken one costs little. */
-export const RETRY_AFTER_MS = 30_000;
+const RETRY_AFTER_MS = 30_000;
 /** How much of a stdio server's stderr is kept to explain its failures. */
 const STDERR_TAIL_CHARS = 2_000;
 
