@@ -62,7 +62,9 @@ export async function serveMcp(options: McpCommandOptions, io: McpCommandIO): Pr
       ...((await servers?.tools()) ?? []),
     ];
 
-    const open = () => openCodeModeServer({ client, tools, invokeTool, version: VERSION });
+    const unavailable = () =>
+      (servers?.status() ?? []).flatMap((status) => (status.state === "failed" && status.error ? [status.error] : []));
+    const open = () => openCodeModeServer({ client, tools, unavailable, invokeTool, version: VERSION });
     if (options.http) {
       const listener = await listenHttp({ ...options.http, token: io.token, open });
       changed = () => listener.toolsChanged();

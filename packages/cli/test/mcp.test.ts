@@ -40,6 +40,7 @@ writeFileSync(
       filesystem: { command: process.execPath, args: [server("filesystem"), root] },
       everything: { command: process.execPath, args: [server("everything"), "stdio"] },
       flaky: { command: process.execPath, args: [FLAKY] },
+      missing: { command: join(dir, "no-such-server") },
     },
   }),
 );
@@ -102,6 +103,10 @@ describe("codemode mcp", () => {
       "declare const tools: { echo(args: { [key: string]: unknown; }): Promise<unknown>; };",
     );
     expect(mcp.stderr()).toContain("codemode mcp: everything ready (MCP 2025-11-25)");
+    expect(mcp.stderr()).toMatch(/codemode mcp: MCP server missing failed to start: spawn .*no-such-server ENOENT\n/);
+    expect(description).toMatch(
+      /\n\nUnavailable \(their tools are not in `tools`\):\n- MCP server missing failed to start: spawn .*no-such-server ENOENT$/,
+    );
   });
 
   it("a cell uses all three reference servers and reads a refusal as the server sent it", async () => {
@@ -235,7 +240,7 @@ describe("codemode mcp", () => {
     const pid = mcp.transport.pid;
     expect(pid).not.toBeNull();
     const below = descendants(pid ?? 0);
-    expect(below.length).toBeGreaterThanOrEqual(5); // the daemon and four servers
+    expect(below.length).toBeGreaterThanOrEqual(5); // the daemon and four servers (one is missing)
     await mcp.client.close();
     expect(await stillRunning([pid ?? 0, ...below])).toEqual([]);
   });

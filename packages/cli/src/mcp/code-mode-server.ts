@@ -35,6 +35,8 @@ export interface CodeModeServerOptions {
   client: CodeModeClient;
   /** The host tools of the cells, listed again for every `exec` and every `tools/list`. */
   tools(): Promise<ToolDefinition[]>;
+  /** Why configured tools are missing (MCP servers that failed), told to the model in `exec`'s description. */
+  unavailable(): string[];
   /** Runs a cell's tool call. */
   invokeTool: CodeModeSessionDelegate["invokeTool"];
   version: string;
@@ -81,16 +83,18 @@ export async function openCodeModeServer(options: CodeModeServerOptions): Promis
     },
   });
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: [
-      {
-        name: EXEC_TOOL_NAME,
-        description: execToolDescription(await options.tools()),
-        inputSchema: EXEC_TOOL_PARAMETERS,
-      },
-      { name: WAIT_TOOL_NAME, description: WAIT_TOOL_DESCRIPTION, inputSchema: WAIT_TOOL_PARAMETERS },
-    ],
-  }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    const description = execToolDescription(await options.tools());
+    const missing = options.unavailable();
+    const note =
+      missing.length === 0 ? "" : `\n\nUnavailable (their tools are not in \`tools\`):\n- ${missing.join("\n- ")}`;
+    return {
+      tools: [
+        { name: EXEC_TOOL_NAME, description: description + note, inputSchema: EXEC_TOOL_PARAMETERS },
+        { name: WAIT_TOOL_NAME, description: WAIT_TOOL_DESCRIPTION, inputSchema: WAIT_TOOL_PARAMETERS },
+      ],
+    };
+  });
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
