@@ -105,19 +105,24 @@ describe("MCP tools from the reference server over stdio", () => {
 describe("MCP tools over Streamable HTTP", () => {
   let server: ChildProcess;
   let url: string;
+  /** What the server printed on stdout. */
+  let said = "";
   beforeAll(async () => {
     const port = await freePort();
     server = spawn(process.execPath, [EVERYTHING, "streamableHttp"], {
       env: { ...process.env, PORT: String(port), ...env },
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    server.stdout?.on("data", (chunk: Buffer) => {
+      said += chunk.toString();
     });
     await new Promise<void>((resolve, reject) => {
-      let said = "";
+      let log = "";
       server.stderr?.on("data", (chunk: Buffer) => {
-        said += chunk.toString();
-        if (said.includes("listening")) resolve();
+        log += chunk.toString();
+        if (log.includes("listening")) resolve();
       });
-      server.on("exit", () => reject(new Error(`the server exited: ${said}`)));
+      server.on("exit", () => reject(new Error(`the server exited: ${log}`)));
     });
     url = `http://127.0.0.1:${port}/mcp`;
   });
@@ -126,8 +131,8 @@ describe("MCP tools over Streamable HTTP", () => {
     await new Promise((resolve) => server.once("exit", resolve));
   });
 
-  it("lists and calls the tools of a server given by URL and headers", async () => {
-    await using mcp = new McpServers({ mcpServers: { web: { url, headers: { "X-Test": "1" } } } });
+  it("lists and calls the tools of a server given by URL and headers, and ends its session", async () => {
+    const mcp = new McpServers({ mcpServers: { web: { url, headers: { "X-Test": "1" } } } });
     const tools = await mcp.tools();
     expect(tools.map((tool) => tool.name)).toContain("mcp__web__echo");
     const echoed = await mcp.invokeTool(
@@ -136,6 +141,9 @@ describe("MCP tools over Streamable HTTP", () => {
     );
     expect(echoed).toEqual({ content: [{ type: "text", text: "Echo: hi" }] });
     expect(mcp.status()[0]).toMatchObject({ state: "ready", protocolVersion: "2025-11-25" });
+    await mcp.close();
+    await until(() => said.includes("Received session termination request"));
+    expect(said).toContain("Received session termination request");
   });
 });
 

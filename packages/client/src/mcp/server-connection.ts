@@ -29,6 +29,7 @@ export interface ConnectionEvents {
 
 interface Connected {
   client: Client;
+  transport: Transport;
   /** The MCP protocol version agreed at initialization. */
   protocolVersion?: string;
   /** The last listing, until the server says its tools changed. */
@@ -100,16 +101,12 @@ export class McpServerConnection {
     }
   }
 
-  /** Closes the connection (a stdio server's process ends); later uses reject. */
+  /** Closes the connection (a stdio server's process ends, an HTTP session is deleted); later uses reject. */
   async close(): Promise<void> {
     const state = this.state;
     this.state = { kind: "closed" };
-    if (state.kind === "ready") await state.connected.client.close();
-    if (state.kind === "starting")
-      await state.connected.then(
-        (connected) => connected.client.close(),
-        () => {},
-      );
+    if (state.kind === "ready") await disconnect(state.connected);
+    if (state.kind === "starting") await state.connected.then(disconnect, () => {});
   }
 
   private connected(): Promise<Connected> {
@@ -147,7 +144,8 @@ export class McpServerConnection {
   private async connect(): Promise<Connected> {
     this.stderrTail = "";
     const client = new Client(this.clientInfo, { capabilities: {} });
-    const connected: Connected = { client };
+    const transport = this.transport();
+    const connected: Connected = { client, transport };
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       delete connected.tools;
       this.events.toolsChanged?.();
@@ -159,7 +157,6 @@ export class McpServerConnection {
     };
     const timeout = this.config.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS;
     try {
-      const transport = this.transport();
       // The SDK hands the agreed version to the transport, through this optional hook only.
       const setProtocolVersion = transport.setProtocolVersion?.bind(transport);
       transport.setProtocolVersion = (version) => {
@@ -229,6 +226,12 @@ export class McpServerConnection {
     const stderr = closed || this.state.kind !== "ready" ? this.stderrTail.trim().split("\n").slice(-3).join("\n") : "";
     return new Error(`MCP server ${this.name} ${what}: ${why}${stderr === "" ? "" : `; its stderr ends:\n${stderr}`}`);
   }
+}
+
+/** Ends a connection; a Streamable HTTP session is deleted on the server first (best effort). */
+async function disconnect({ client, transport }: Connected): Promise<void> {
+  if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession().catch(() => {});
+  await client.close();
 }
 
 /** `promise`, or a rejection with the signal's reason once it is aborted (the work goes on). */
