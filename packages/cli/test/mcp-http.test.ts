@@ -1,5 +1,9 @@
-// `codemode mcp --http`: the SDK's own Client over Streamable HTTP on 127.0.0.1, with a bearer token.
+// `codemode mcp --http`: the SDK's own Client over Streamable HTTP on 127.0.0.1, with a bearer token;
+// and what `codemode mcp` refuses to start with.
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -90,7 +94,25 @@ describe("codemode mcp over Streamable HTTP", () => {
   });
 });
 
-describe("codemode mcp --http usage", () => {
+describe("codemode mcp usage", () => {
+  it("refuses a config file it cannot use, naming it and what is wrong", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "codemode-mcp-usage-"));
+    try {
+      const bad = join(dir, "mcp.json");
+      writeFileSync(bad, JSON.stringify({ mcpServers: { memory: { args: ["x"] } } }));
+      const refused = codemode(["--config", bad]);
+      expect(await refused.exit).toBe(2);
+      expect(refused.stderr()).toContain(
+        `codemode: cannot use the MCP config: ${bad}: mcpServers.memory: a server needs a \`command\` (stdio) or an http(s) \`url\``,
+      );
+      const missing = codemode(["--config", join(dir, "nope.json")]);
+      expect(await missing.exit).toBe(2);
+      expect(missing.stderr()).toMatch(/^codemode: cannot use the MCP config: ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses to listen off loopback without a token", async () => {
     const refused = codemode(["--http", "0.0.0.0:0"]);
     expect(await refused.exit).toBe(2);
