@@ -6,6 +6,7 @@ import {
   type CodeModeSessionDelegate,
   EXEC_TOOL_NAME,
   EXEC_TOOL_PARAMETERS,
+  type ExecArguments,
   execToolDescription,
   type ModelAnswer,
   parseExecArguments,
@@ -111,7 +112,7 @@ export async function openCodeModeServer(options: CodeModeServerOptions): Promis
     if (name === EXEC_TOOL_NAME) {
       const callId = `mcp-${String(extra.requestId)}`;
       answer = await observe(`call:${callId}`, async () => {
-        let parsed: ReturnType<typeof parseExecArguments>;
+        let parsed: ExecArguments;
         try {
           parsed = parseExecArguments(args ?? {});
         } catch (error) {
