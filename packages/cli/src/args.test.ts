@@ -17,13 +17,35 @@ describe("parseCommand", () => {
     });
   });
 
+  it("reads mcp with its options", () => {
+    expect(parseCommand(["mcp"])).toEqual({ kind: "mcp" });
+    expect(parseCommand(["mcp", "--config", "mcp.json", "--tools", "t.mjs"])).toEqual({
+      kind: "mcp",
+      config: "mcp.json",
+      toolsModule: "t.mjs",
+    });
+    expect(parseCommand(["mcp", "--http", "127.0.0.1:0"])).toEqual({
+      kind: "mcp",
+      http: { host: "127.0.0.1", port: 0 },
+    });
+    expect(parseCommand(["mcp", "--http", "[::1]:8080"])).toEqual({ kind: "mcp", http: { host: "::1", port: 8080 } });
+  });
+
   it("help and version win over everything else", () => {
     expect(parseCommand(["run", "a.js", "--help"])).toEqual({ kind: "help" });
     expect(parseCommand(["--version"])).toEqual({ kind: "version" });
   });
 
   it.each([
-    [[], "missing command: codemode run <file.js>"],
+    [[], "missing command: codemode run <file.js> or codemode mcp"],
+    [["mcp", "x"], "unexpected argument x"],
+    [["mcp", "--follow"], "--follow is an option of codemode run"],
+    [["mcp", "--yield-ms", "5"], "--yield-ms is an option of codemode run"],
+    [["run", "a.js", "--config", "c.json"], "--config is an option of codemode mcp"],
+    [["run", "a.js", "--http", "localhost:1"], "--http is an option of codemode mcp"],
+    [["mcp", "--http", "8080"], "--http must be <host>:<port>"],
+    [["mcp", "--http", "localhost:70000"], "--http must be <host>:<port>"],
+    [["mcp", "--http", "::1:80"], "--http must be <host>:<port>"],
     [["go", "a.js"], "unknown command go"],
     [["run"], "missing the file to run"],
     [["run", "a.js", "b.js"], "unexpected argument b.js"],

@@ -3,26 +3,38 @@ import { parseArgs } from "node:util";
 
 export type Command =
   | { kind: "run"; file: string; toolsModule?: string; yieldTimeMs?: number; follow: boolean }
+  | { kind: "mcp"; config?: string; toolsModule?: string; http?: { host: string; port: number } }
   | { kind: "help" }
   | { kind: "version" };
 
 export const USAGE = `Usage: codemode run <file.js> [--tools <module.mjs>] [--yield-ms <n>] [--follow]
+       codemode mcp [--config <mcp.json>] [--tools <module.mjs>] [--http <host:port>]
 
-Runs the file as a code mode cell in a fresh daemon and prints each observation as a model
-would read it. Host tools come from the module given with --tools.
+codemode run: runs the file as a code mode cell in a fresh daemon and prints each observation
+as a model would read it. Host tools come from the module given with --tools.
+
+codemode mcp: an MCP server on stdio (or Streamable HTTP) offering the tools exec and wait to
+any MCP client; the cells call the tools of the MCP servers in the config file and those of
+the --tools module.
 
 Options:
   --tools <module.mjs>  module whose default export (or export \`tools\`) is an array of
                         { name, description?, inputSchema?, outputSchema?, handler(input) }
-  --yield-ms <n>        how long each observation waits before showing the output so far
-                        (default: the file's // @exec pragma, else 10000)
-  --follow              keep waiting on a cell that yielded until it ends (without it, a
-                        cell still running after its first observation is terminated)
+  --config <mcp.json>   (mcp) MCP servers in the {"mcpServers": {...}} format
+  --http <host:port>    (mcp) serve Streamable HTTP at http://<host:port>/mcp instead of
+                        stdio (port 0: any free port; the URL goes to stderr). A host other
+                        than 127.0.0.1, localhost or ::1 needs CODEMODE_MCP_TOKEN, the bearer
+                        token every request must then carry (it is checked whenever set)
+  --yield-ms <n>        (run) how long each observation waits before showing the output so
+                        far (default: the file's // @exec pragma, else 10000)
+  --follow              (run) keep waiting on a cell that yielded until it ends (without it,
+                        a cell still running after its first observation is terminated)
   --version             print the version and exit
   --help                print this help and exit
 
-Exit status: 0 when the cell completed, 1 when it failed or was terminated, 2 on a usage
-error, 130 when interrupted (Ctrl-C terminates the cell first).`;
+Exit status: 0 when the cell completed (mcp: when the client closed the connection), 1 when
+it failed or was terminated, 2 on a usage error, 130 when interrupted (Ctrl-C terminates the
+cell first).`;
 
 /** Parses `argv` (without node and the script); throws an Error naming what is wrong. */
 export function parseCommand(argv: string[]): Command {
@@ -30,6 +42,8 @@ export function parseCommand(argv: string[]): Command {
     args: argv,
     options: {
       tools: { type: "string" },
+      config: { type: "string" },
+      http: { type: "string" },
       "yield-ms": { type: "string" },
       follow: { type: "boolean", default: false },
       version: { type: "boolean", default: false },
@@ -41,8 +55,23 @@ export function parseCommand(argv: string[]): Command {
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const [command, file, ...rest] = positionals;
-  if (command === undefined) throw new Error("missing command: codemode run <file.js>");
+  if (command === undefined) throw new Error("missing command: codemode run <file.js> or codemode mcp");
+  if (command === "mcp") {
+    if (file !== undefined) throw new Error(`unexpected argument ${file}`);
+    for (const flag of ["yield-ms", "follow"] as const) {
+      if (values[flag] !== undefined && values[flag] !== false)
+        throw new Error(`--${flag} is an option of codemode run`);
+    }
+    const mcp: Command = { kind: "mcp" };
+    if (values.config !== undefined) mcp.config = values.config;
+    if (values.tools !== undefined) mcp.toolsModule = values.tools;
+    if (values.http !== undefined) mcp.http = hostAndPort(values.http);
+    return mcp;
+  }
   if (command !== "run") throw new Error(`unknown command ${command}`);
+  for (const flag of ["config", "http"] as const) {
+    if (values[flag] !== undefined) throw new Error(`--${flag} is an option of codemode mcp`);
+  }
   if (file === undefined) throw new Error("missing the file to run");
   if (rest.length > 0) throw new Error(`unexpected argument ${rest[0]}`);
   const run: Command = { kind: "run", file, follow: values.follow };
@@ -57,4 +86,13 @@ function yieldTime(text: string): number {
     throw new Error("--yield-ms must be a non-negative integer");
   }
   return value;
+}
+
+/** `host:port`, `[v6]:port`; the port from 0 (any free one) to 65535. */
+function hostAndPort(text: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  const host = match?.[1] ?? match?.[2];
+  if (host === undefined || !(port <= 65_535)) throw new Error("--http must be <host>:<port>, e.g. 127.0.0.1:8080");
+  return { host, port };
 }

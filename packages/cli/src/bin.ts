@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// codemode: runs a JavaScript file as a code mode cell against host tools from a module.
+// codemode: runs a JavaScript file as a code mode cell (`run`), or serves exec and wait over MCP (`mcp`).
 import { type Command, parseCommand, USAGE } from "./args.js";
-import { ExitCode, run, UsageError } from "./run.js";
+import { ExitCode, UsageError } from "./exit.js";
+import { serveMcp } from "./mcp-command.js";
+import { run } from "./run.js";
 import { VERSION } from "./version.js";
 
 function usageError(message: string): never {
@@ -16,24 +18,44 @@ try {
   usageError((error as Error).message);
 }
 
+/** What a serving command waits for to stop: a signal, or (on stdio) the client closing stdin. */
+function stopSignal(stdio: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (stdio) process.stdin.once("end", resolve);
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+}
+
+async function execute(command: Command & { kind: "run" | "mcp" }): Promise<number> {
+  if (command.kind === "mcp") {
+    return serveMcp(command, {
+      err: (text) => process.stderr.write(text),
+      stopped: stopSignal(command.http === undefined),
+      token: process.env.CODEMODE_MCP_TOKEN || undefined,
+    });
+  }
+  let interrupts = 0;
+  return run(command, {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    onInterrupt: (handler) =>
+      process.on("SIGINT", () => {
+        // The first Ctrl-C terminates the cell cleanly; a second one does not wait for that.
+        if (++interrupts > 1) process.exit(ExitCode.interrupted);
+        handler();
+      }),
+  });
+}
+
 if (command.kind === "help") {
   process.stdout.write(`codemode ${VERSION}\n${USAGE}\n`);
 } else if (command.kind === "version") {
   process.stdout.write(`${VERSION}\n`);
 } else {
-  let interrupts = 0;
   let code: number;
   try {
-    code = await run(command, {
-      out: (text) => process.stdout.write(text),
-      err: (text) => process.stderr.write(text),
-      onInterrupt: (handler) =>
-        process.on("SIGINT", () => {
-          // The first Ctrl-C terminates the cell cleanly; a second one does not wait for that.
-          if (++interrupts > 1) process.exit(ExitCode.interrupted);
-          handler();
-        }),
-    });
+    code = await execute(command);
   } catch (error) {
     if (error instanceof UsageError) usageError(error.message);
     process.stderr.write(`codemode: ${(error as Error).message}\n`);

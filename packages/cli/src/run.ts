@@ -4,19 +4,14 @@ import { readFile } from "node:fs/promises";
 import {
   CodeModeClient,
   type CodeModeSessionDelegate,
-  type JsonValue,
   parseExecSource,
   renderOutcome,
   type WaitOutcome,
 } from "@codemode/client";
 import { DEFAULT_YIELD_TIME_MS } from "@codemode/protocol/defaults";
+import { ExitCode, UsageError } from "./exit.js";
 import { printable } from "./print.js";
-import { definitionOf, type HostTool, loadTools } from "./tools-module.js";
-
-export const ExitCode = { completed: 0, failed: 1, usage: 2, interrupted: 130 } as const;
-
-/** A problem with what the user asked for (a file that cannot be read, a bad tools module). */
-export class UsageError extends Error {}
+import { definitionOf, type HostTool, hostToolInvoker, loadTools } from "./tools-module.js";
 
 export interface RunOptions {
   file: string;
@@ -37,7 +32,7 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
   const input = await readFile(options.file, "utf8").catch((error: Error) => {
     throw new UsageError(`cannot read ${options.file}: ${error.message}`);
   });
-  const tools = options.toolsModule === undefined ? [] : await loadToolsModule(options.toolsModule);
+  const tools = options.toolsModule === undefined ? [] : await loadTools(options.toolsModule);
   let parsed: ReturnType<typeof parseExecSource>;
   try {
     parsed = parseExecSource(input);
@@ -87,22 +82,9 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
   }
 }
 
-async function loadToolsModule(path: string): Promise<HostTool[]> {
-  try {
-    return await loadTools(path);
-  } catch (error) {
-    throw new UsageError(`cannot load tools from ${path}: ${(error as Error).message}`);
-  }
-}
-
 function delegateFor(tools: HostTool[], io: RunIO): CodeModeSessionDelegate {
-  const byName = new Map(tools.map((tool) => [tool.name, tool]));
   return {
-    async invokeTool(call, signal) {
-      const tool = byName.get(call.tool.name);
-      if (!tool) throw new Error(`unknown tool ${call.tool.name}`);
-      return ((await tool.handler(call.input, signal)) ?? null) as JsonValue;
-    },
+    invokeTool: hostToolInvoker(tools),
     async notify(notification) {
       io.err(`notify: ${notification.text}\n`);
     },

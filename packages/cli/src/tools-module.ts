@@ -2,7 +2,8 @@
 // `tools`) is an array of { name, description?, inputSchema?, outputSchema?, handler }.
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { ToolDefinition } from "@codemode/client";
+import type { CodeModeSessionDelegate, JsonValue, ToolDefinition } from "@codemode/client";
+import { UsageError } from "./exit.js";
 
 export interface HostTool {
   name: string;
@@ -14,7 +15,16 @@ export interface HostTool {
   handler: (input: unknown, signal: AbortSignal) => unknown;
 }
 
+/** The tools of the module at `path`; throws a `UsageError` saying why they cannot be loaded. */
 export async function loadTools(path: string): Promise<HostTool[]> {
+  try {
+    return await importTools(path);
+  } catch (error) {
+    throw new UsageError(`cannot load tools from ${path}: ${(error as Error).message}`);
+  }
+}
+
+async function importTools(path: string): Promise<HostTool[]> {
   const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown; tools?: unknown };
   const tools = module.default ?? module.tools;
   if (!Array.isArray(tools))
@@ -35,6 +45,16 @@ export function definitionOf(tool: HostTool): ToolDefinition {
     description: tool.description ?? "",
     ...(tool.inputSchema === undefined ? {} : { inputSchema: tool.inputSchema as ToolDefinition["inputSchema"] }),
     ...(tool.outputSchema === undefined ? {} : { outputSchema: tool.outputSchema as ToolDefinition["outputSchema"] }),
+  };
+}
+
+/** Runs a cell's call of one of `tools` with its handler; an unknown tool fails the call. */
+export function hostToolInvoker(tools: HostTool[]): CodeModeSessionDelegate["invokeTool"] {
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  return async (call, signal) => {
+    const tool = byName.get(call.tool.name);
+    if (!tool) throw new Error(`unknown tool ${call.tool.name}`);
+    return ((await tool.handler(call.input, signal)) ?? null) as JsonValue;
   };
 }
 

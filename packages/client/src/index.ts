@@ -8,6 +8,15 @@ export {
 export { type ClientOptions, CodeModeClient } from "./client.js";
 export type { DaemonOptions } from "./daemon-link.js";
 export { CodeModeError } from "./errors.js";
+export {
+  DEFAULT_STARTUP_TIMEOUT_MS,
+  DEFAULT_TOOL_TIMEOUT_MS,
+  McpConfig,
+  McpServerConfig,
+  parseMcpConfig,
+  readMcpConfig,
+} from "./mcp/config.js";
+export { type McpServerStatus, McpServers, type McpServersOptions, mcpToolName } from "./mcp/mcp-servers.js";
 export * from "./model/index.js";
 export type { RemoteSession } from "./remote-session.js";
 export type * from "./types.js";

@@ -1,13 +1,10 @@
 // `exec` and `wait` ready for an agent loop: the definitions to hand a model API, and handlers
 // that run the model's calls against a session and answer with what the model reads.
-import { type ContentItem, ErrorCode, type ToolDefinitionInput } from "@codemode/protocol";
-import { CodeModeError } from "../errors.js";
-import type { CodeModeSession, WaitOutcome } from "../types.js";
-import { type ExecSource, parseExecSource } from "./exec-source.js";
-import { renderOutcome } from "./render.js";
+import type { ContentItem, ToolDefinitionInput } from "@codemode/protocol";
+import type { CodeModeSession } from "../types.js";
+import { type ModelAnswer, refusal, runExec, runWait } from "./cell-calls.js";
 import { execToolDescription } from "./tool-description.js";
-import { DEFAULT_MAX_OUTPUT_TOKENS } from "./truncate.js";
-import { parseWaitArguments, WAIT_TOOL, WAIT_TOOL_NAME, type WaitArguments } from "./wait-tool.js";
+import { WAIT_TOOL, WAIT_TOOL_NAME } from "./wait-tool.js";
 
 export const EXEC_TOOL_NAME = "exec";
 
@@ -47,14 +44,6 @@ export interface CodeModeTools {
   handle(call: ModelToolCall): Promise<ContentItem[]>;
 }
 
-/** Errors the model caused and can act on; anything else is the host's to handle. */
-const MODEL_ERRORS = new Set<number>([
-  ErrorCode.BusyObserver,
-  ErrorCode.AlreadyTerminating,
-  ErrorCode.LimitExceeded,
-  ErrorCode.ShuttingDown,
-]);
-
 export function createCodeModeTools(session: CodeModeSession, options: CodeModeToolsOptions): CodeModeTools {
   const exec: ExecToolDefinition = {
     type: "custom",
@@ -63,61 +52,19 @@ export function createCodeModeTools(session: CodeModeSession, options: CodeModeT
     format: { type: "text" },
   };
 
-  async function runExec(input: unknown, callId: string): Promise<ContentItem[]> {
-    if (typeof input !== "string") throw new TypeError("exec input must be the raw source text");
-    let parsed: ExecSource;
-    try {
-      parsed = parseExecSource(input);
-    } catch (error) {
-      return answer((error as Error).message);
+  async function handle(call: ModelToolCall): Promise<ModelAnswer> {
+    if (call.name === EXEC_TOOL_NAME) {
+      if (typeof call.input !== "string") throw new TypeError("exec input must be the raw source text");
+      return runExec(session, { callId: call.callId, code: call.input, enabledTools: options.tools });
     }
-    const { source, yieldTimeMs, maxOutputTokens } = parsed;
-    return observe(maxOutputTokens, async () => {
-      const request = { toolCallId: callId, source, enabledTools: options.tools };
-      const cell = await session.execute(yieldTimeMs === undefined ? request : { ...request, yieldTimeMs });
-      return cell.initialResponse;
-    });
-  }
-
-  async function runWait(input: unknown): Promise<ContentItem[]> {
-    let args: WaitArguments;
-    try {
-      args = parseWaitArguments(input);
-    } catch (error) {
-      return answer((error as Error).message);
-    }
-    const { cellId, yieldTimeMs, maxTokens, terminate } = args;
-    return observe(maxTokens, () => (terminate ? session.terminate(cellId) : session.wait({ cellId, yieldTimeMs })));
+    if (call.name === WAIT_TOOL_NAME) return runWait(session, call.input);
+    return refusal(`unknown tool ${call.name}; the tools are ${EXEC_TOOL_NAME} and ${WAIT_TOOL_NAME}`);
   }
 
   return {
     exec,
     wait: WAIT_TOOL,
     definitions: [exec, WAIT_TOOL],
-    handle(call) {
-      if (call.name === EXEC_TOOL_NAME) return runExec(call.input, call.callId);
-      if (call.name === WAIT_TOOL_NAME) return runWait(call.input);
-      return Promise.resolve(
-        answer(`unknown tool ${call.name}; the tools are ${EXEC_TOOL_NAME} and ${WAIT_TOOL_NAME}`),
-      );
-    },
+    handle: async (call) => (await handle(call)).items,
   };
 }
-
-/** Renders the outcome `observation` answers, with the wall time it took; a model's mistake becomes text. */
-async function observe(maxTokens: number | undefined, observation: () => Promise<WaitOutcome>): Promise<ContentItem[]> {
-  const started = performance.now();
-  let outcome: WaitOutcome;
-  try {
-    outcome = await observation();
-  } catch (error) {
-    if (error instanceof CodeModeError && MODEL_ERRORS.has(error.code)) return answer(error.message);
-    throw error;
-  }
-  return renderOutcome(outcome, {
-    wallTimeMs: performance.now() - started,
-    maxTokens: maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
-  });
-}
-
-const answer = (text: string): ContentItem[] => [{ type: "text", text }];

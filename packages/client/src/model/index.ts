@@ -1,5 +1,7 @@
 // The model-facing layer: what a host hands the model as `exec` and `wait`, and how results read.
 
+export { callToolResultSchema, MCP_TYPES } from "./call-tool-result.js";
+export { type ExecCall, type ModelAnswer, refusal, runExec, runWait } from "./cell-calls.js";
 export {
   type CodeModeTools,
   type CodeModeToolsOptions,
@@ -8,6 +10,7 @@ export {
   type ExecToolDefinition,
   type ModelToolCall,
 } from "./code-mode-tools.js";
+export { EXEC_TOOL_PARAMETERS, type ExecArguments, parseExecArguments } from "./exec-arguments.js";
 export { type ExecSource, ExecSourceErrors, parseExecSource } from "./exec-source.js";
 export { isJsIdentifier, jsToolName } from "./identifiers.js";
 export { type RenderOptions, renderOutcome } from "./render.js";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { callToolResultSchema, MCP_TYPES } from "./call-tool-result.js";
 import { jsToolName } from "./identifiers.js";
 import { EXEC_ENVIRONMENT, execToolDescription, toolDeclaration } from "./tool-description.js";
 
@@ -97,5 +98,33 @@ describe("exec tool description", () => {
 
   it("says so when no tool is enabled", () => {
     expect(execToolDescription([])).toBe(`${EXEC_ENVIRONMENT}\n\nNo tools are enabled: \`tools\` is empty.`);
+  });
+
+  it("declares an MCP tool's result as CallToolResult<T>, with the shared MCP types once", () => {
+    const sum = {
+      name: "mcp__everything__get-sum",
+      description: "Returns the sum of two numbers",
+      inputSchema: {
+        type: "object",
+        properties: { a: { type: "number" }, b: { type: "number" } },
+        required: ["a", "b"],
+      },
+      outputSchema: callToolResultSchema(),
+    };
+    const structured = {
+      name: "mcp__everything__get-structured-content",
+      outputSchema: callToolResultSchema({ type: "object", properties: { temperature: { type: "number" } } }),
+    };
+    const description = execToolDescription([weather, sum, structured]);
+    expect(description).toContain(
+      "declare const tools: { mcp__everything__get_sum(args: { a: number; b: number; }): Promise<CallToolResult>; };",
+    );
+    expect(description).toContain(
+      "mcp__everything__get_structured_content(args: unknown): Promise<CallToolResult<{ temperature?: number; }>>;",
+    );
+    expect(description).toContain("Promise<{ ok: boolean; }>");
+    expect(description.split(MCP_TYPES)).toHaveLength(2);
+    expect(description.indexOf(MCP_TYPES)).toBeLessThan(description.indexOf("Tools:"));
+    expect(execToolDescription([weather])).not.toContain("CallToolResult");
   });
 });

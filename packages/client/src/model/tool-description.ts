@@ -1,5 +1,6 @@
 // The description of the `exec` tool: the cell's environment, then a declaration per enabled tool.
 import { DEFAULT_YIELD_TIME_MS } from "@codemode/protocol";
+import { MCP_TYPES, structuredContentOf } from "./call-tool-result.js";
 import { jsToolName } from "./identifiers.js";
 import { schemaToTypeScript } from "./schema-to-ts.js";
 import { DEFAULT_MAX_OUTPUT_TOKENS } from "./truncate.js";
@@ -34,18 +35,31 @@ Globals:
 - \`setTimeout(fn, ms?)\` and \`clearTimeout(id)\`: timers. A pending timer does not keep the cell alive: await what you need before the cell ends.
 - The helpers return \`undefined\`, and throw plain strings when misused.`;
 
-/** The `exec` tool's description: the environment, then one section per enabled tool. */
+/**
+ * The `exec` tool's description: the environment, the shared MCP types when a tool returns an MCP
+ * `CallToolResult` (as SPEC §8 and Codex's description declare them), then one section per enabled
+ * tool.
+ */
 export function execToolDescription(enabledTools: readonly DescribedTool[]): string {
   if (enabledTools.length === 0) return `${EXEC_ENVIRONMENT}\n\nNo tools are enabled: \`tools\` is empty.`;
-  return [`${EXEC_ENVIRONMENT}\n\nTools:`, ...enabledTools.map(toolSection)].join("\n\n");
+  const mcp = enabledTools.some((tool) => structuredContentOf(tool.outputSchema) !== undefined);
+  const shared = mcp ? [`Shared MCP types:\n\`\`\`ts\n${MCP_TYPES}\n\`\`\``] : [];
+  return [EXEC_ENVIRONMENT, ...shared, "Tools:", ...enabledTools.map(toolSection)].join("\n\n");
 }
 
 /** The TypeScript declaration of one tool on the cell's `tools` object. */
 export function toolDeclaration(tool: DescribedTool): string {
   const [parameter, input] =
     tool.kind === "freeform" ? ["input", "string"] : ["args", schemaToTypeScript(tool.inputSchema)];
-  const output = schemaToTypeScript(tool.outputSchema);
-  return `declare const tools: { ${jsToolName(tool.name)}(${parameter}: ${input}): Promise<${output}>; };`;
+  return `declare const tools: { ${jsToolName(tool.name)}(${parameter}: ${input}): Promise<${outputType(tool.outputSchema)}>; };`;
+}
+
+/** An MCP tool's result is `CallToolResult<T>`, `T` from its structured content's schema. */
+function outputType(outputSchema: unknown): string {
+  const structured = structuredContentOf(outputSchema);
+  if (structured === undefined) return schemaToTypeScript(outputSchema);
+  const type = structured === null ? "unknown" : schemaToTypeScript(structured);
+  return type === "unknown" ? "CallToolResult" : `CallToolResult<${type}>`;
 }
 
 function toolSection(tool: DescribedTool): string {

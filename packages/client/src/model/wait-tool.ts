@@ -1,6 +1,7 @@
 // The `wait` tool: its schema for the model, and the validation of the arguments the model sends.
 import { DEFAULT_YIELD_TIME_MS } from "@codemode/protocol";
 import { z } from "zod";
+import { count, objectError, parseArguments } from "./tool-arguments.js";
 import { DEFAULT_MAX_OUTPUT_TOKENS } from "./truncate.js";
 
 export const WAIT_TOOL_NAME = "wait";
@@ -54,17 +55,6 @@ export interface WaitArguments {
   terminate: boolean;
 }
 
-const PREFIX = "invalid wait arguments: ";
-
-// `null` counts as absent: models that fill every declared field send null for the ones they skip.
-const count = (field: string) =>
-  z
-    .number({ error: `\`${field}\` must be a number` })
-    .int({ error: `\`${field}\` must be a non-negative safe integer` })
-    .min(0, { error: `\`${field}\` must be a non-negative safe integer` })
-    .max(Number.MAX_SAFE_INTEGER, { error: `\`${field}\` must be a non-negative safe integer` })
-    .nullish();
-
 const WaitArgumentsSchema = z.strictObject(
   {
     cell_id: z.string({ error: "`cell_id` must be a string" }).min(1, { error: "`cell_id` must not be empty" }),
@@ -72,12 +62,7 @@ const WaitArgumentsSchema = z.strictObject(
     max_tokens: count("max_tokens"),
     terminate: z.boolean({ error: "`terminate` must be a boolean" }).nullish(),
   },
-  {
-    error: (issue) =>
-      issue.code === "unrecognized_keys"
-        ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `\`${key}\``).join(", ")}; wait accepts \`cell_id\`, \`yield_time_ms\`, \`max_tokens\` and \`terminate\``
-        : "wait arguments must be a JSON object",
-  },
+  { error: objectError("wait", "`cell_id`, `yield_time_ms`, `max_tokens` and `terminate`") },
 );
 
 /**
@@ -86,22 +71,15 @@ const WaitArgumentsSchema = z.strictObject(
  * `invalid wait arguments: ` and names every field that is wrong.
  */
 export function parseWaitArguments(args: unknown): WaitArguments {
-  const value = typeof args === "string" ? parseJson(args) : args;
-  const result = WaitArgumentsSchema.safeParse(value);
-  if (!result.success) throw new Error(PREFIX + result.error.issues.map((issue) => issue.message).join("; "));
-  const { cell_id, yield_time_ms, max_tokens, terminate } = result.data;
+  const { cell_id, yield_time_ms, max_tokens, terminate } = parseArguments(
+    WaitArgumentsSchema,
+    args,
+    "invalid wait arguments: ",
+  );
   return {
     cellId: cell_id,
     yieldTimeMs: yield_time_ms ?? DEFAULT_YIELD_TIME_MS,
     maxTokens: max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
     terminate: terminate ?? false,
   };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${PREFIX}not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }
