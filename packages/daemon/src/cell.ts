@@ -280,6 +280,12 @@ export class Cell implements CellSink {
     await this.notifications.drain();
     await this.toolCalls.cancelAll(CANCEL_GRACE_MS);
     this.owner.commit(this.id, result.writes);
+    // The errorText is kept with the answer until it is collected, like the items.
+    if (result.errorText !== undefined) {
+      const errorBytes = requestSize(result.errorText);
+      this.owner.budget.force(errorBytes);
+      this.takenBytes += errorBytes;
+    }
     const outcome: CellOutcome = {
       status: "completed",
       cellId: this.id,

@@ -33,7 +33,8 @@ export class MemoryBudget {
 
   /** Charges `bytes` if they fit in what is left; returns whether they were charged. */
   tryCharge(bytes: number): boolean {
-    if (this.used + bytes > this.limitBytes) return false;
+    // An amount that is not a size (NaN would disable the budget for good) is never charged.
+    if (!isSize(bytes) || this.used + bytes > this.limitBytes) return false;
     this.used += bytes;
     return true;
   }
@@ -43,10 +44,12 @@ export class MemoryBudget {
    * (a completed cell's committed writes). Later charges are refused until it is released.
    */
   force(bytes: number): void {
-    this.used += bytes;
+    if (Number.isFinite(bytes)) this.used += bytes;
   }
 
   release(bytes: number): void {
-    this.used -= bytes;
+    if (isSize(bytes)) this.used -= bytes;
   }
 }
+
+const isSize = (bytes: number) => Number.isFinite(bytes) && bytes >= 0;

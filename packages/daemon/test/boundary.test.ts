@@ -92,6 +92,79 @@ describeAtReleaseSpeed("guest code the daemon triggers runs inside the cell's gu
   });
 });
 
+describe("the engine reads each value a cell hands over once, and only as the prelude made it", () => {
+  // Getters that answer a string first and something else later must not reach the host as
+  // anything but that string: with one worker, a neighbour's waiting cell shares the engine.
+  const shifty: [string, string, Partial<CellOutcome>][] = [
+    [
+      "a stack getter that answers a string, then an object",
+      `let n = 0; throw { get stack() { return n++ ? {} : "x"; } };`,
+      { status: "completed", errorText: "x" },
+    ],
+    [
+      "a stack getter that answers a string, then a string-like object",
+      `let n = 0; throw { get stack() { return n++ ? { toString() { return "ab"; }, length: 2 } : "ok"; } };`,
+      { status: "completed", errorText: "ok" },
+    ],
+    [
+      "an MCP image block whose data getter answers a string, then an object",
+      `let n = 0; image({ type: "image", mimeType: "image/png", get data() { return ++n < 2 ? "AAAA" : { toString() { return "AAAA"; } }; } });`,
+      { status: "completed", items: [{ type: "image", imageUrl: "data:image/png;base64,AAAA", detail: "high" }] },
+    ],
+    [
+      "an image object whose image_url getter answers a string, then an object",
+      `let n = 0; image({ get image_url() { return n++ ? {} : "data:,x"; } });`,
+      { status: "completed", items: [{ type: "image", imageUrl: "data:,x", detail: "high" }] },
+    ],
+    [
+      "a text value whose toJSON answers differently each time",
+      `let n = 0; text({ toJSON() { return n++ ? { a: 1 } : "first"; } }); text(n);`,
+      {
+        status: "completed",
+        items: [
+          { type: "text", text: '"first"' },
+          { type: "text", text: "1" },
+        ],
+      },
+    ],
+  ];
+
+  it.each(shifty)("%s", { timeout: TEST_MS }, async (_what, source, expected) => {
+    const daemon = await startDaemon(["--max-workers", "1"]);
+    try {
+      const neighbour = await daemon.open();
+      const waiting = await daemon.execute(neighbour, `text("n1"); await tools.sleep({ ms: 300 }); text("n2")`, {
+        yieldTimeMs: 50,
+      });
+      const sessionId = await daemon.open();
+      expect(await daemon.execute(sessionId, source)).toMatchObject(expected);
+      expect(await daemon.wait(neighbour, waiting.cellId, 5_000)).toMatchObject({
+        status: "completed",
+        items: [{ text: "n2" }],
+      });
+      const { memory, workers } = await daemon.stats();
+      expect(Number.isFinite(memory.chargedBytes)).toBe(true);
+      expect(workers).toBeLessThanOrEqual(1);
+    } finally {
+      await daemon.close();
+    }
+  });
+
+  it("an uncollected errorText is charged to the budget until it is collected", { timeout: TEST_MS }, async () => {
+    const daemon = corpusDaemon();
+    const sessionId = await daemon.open();
+    closeAfterTest(sessionId);
+    const first = await daemon.execute(sessionId, `await tools.sleep({ ms: 200 }); throw "e".repeat(1e6);`, {
+      yieldTimeMs: 0,
+    });
+    expect(first.status).toBe("yielded");
+    await eventually(async () => (await daemon.stats()).memory.chargedBytes >= 1e6);
+    const last = await daemon.wait(sessionId, first.cellId);
+    expect(last.errorText).toHaveLength(1e6);
+    await eventually(async () => (await daemon.stats()).memory.chargedBytes === 0);
+  });
+});
+
 describeAtReleaseSpeed("what the daemon keeps for a cell is charged to it, and bounded in total", () => {
   it("large tool inputs left unanswered stop at the pending-input limit; the daemon stays small", {
     timeout: TEST_MS,

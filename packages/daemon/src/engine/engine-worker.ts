@@ -6,7 +6,7 @@ import { setFlagsFromString } from "node:v8";
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import * as releaseSync from "@jitl/quickjs-wasmfile-release-sync";
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant } from "quickjs-emscripten-core";
-import { type CellEvents, GuestCell, type ToolSettlement } from "./guest-cell.js";
+import { type CellEvents, type EngineHooks, GuestCell, type ToolSettlement } from "./guest-cell.js";
 import { Busy, type FromWorker, Shared, type ToWorker, type WorkerInit } from "./worker-protocol.js";
 
 const WASM_PAGE = 64 * 1024;
@@ -56,6 +56,7 @@ let seenControl = 0;
 let poisoned = false;
 
 const post = (message: FromWorker) => out.postMessage(message);
+const hooks: EngineHooks = { pollControl: () => pollControl(), poisoned: () => poisoned };
 
 function eventsFor(cell: number): CellEvents {
   return {
@@ -103,7 +104,7 @@ function scheduleSpare(): void {
   spareScheduled = true;
   setImmediate(() => {
     spareScheduled = false;
-    spare ??= new GuestCell(module, pollControl);
+    if (!poisoned) spare ??= new GuestCell(module, hooks);
   });
 }
 
@@ -115,7 +116,7 @@ function handle(message: ToWorker): void {
   if (poisoned) return;
   switch (message.type) {
     case "start": {
-      const cell = spare ?? new GuestCell(module, pollControl);
+      const cell = spare ?? new GuestCell(module, hooks);
       spare = undefined;
       cells.set(message.cell, cell);
       if (drainedStops.has(message.cell)) cell.requestStop(drainedStops.get(message.cell));
@@ -176,5 +177,5 @@ port.on("message", (message: ToWorker) => {
   handleAll(waiting);
 });
 
-spare = new GuestCell(module, pollControl);
+spare = new GuestCell(module, hooks);
 out.postMessage({ type: "ready" } satisfies FromWorker);

@@ -7,7 +7,7 @@ import { LimitTexts } from "../limit-texts.js";
 import type { GuestStrings } from "./guest-strings.js";
 
 /** Said when describing the thrown value itself failed (it threw, or the heap was full). */
-const UNDESCRIBABLE = "uncaught exception";
+export const UNDESCRIBABLE = "uncaught exception";
 
 /** Room a heap must still have for a thrown `null` not to be read as an out-of-memory. */
 const OOM_PROBE = "x".repeat(64 * 1024);

@@ -38,6 +38,14 @@ export interface CellEvents {
   poisoned(reason: string): void;
 }
 
+/** What a cell's engine asks of the worker hosting it. */
+export interface EngineHooks {
+  /** Polled by the interrupt handler so a terminate reaches a cell stuck in a loop. */
+  pollControl(): void;
+  /** Whether the worker's engine is poisoned: no guest code may run in it any more. */
+  poisoned(): boolean;
+}
+
 /** The host's answer to one tool call: its JSON result, or the text the JS promise rejects with. */
 export type ToolSettlement = { call: number; json: string; error?: undefined } | { call: number; error: string };
 
@@ -121,8 +129,7 @@ export class GuestCell implements HostSide {
 
   constructor(
     module: QuickJSWASMModule,
-    /** Polled by the interrupt handler so a terminate reaches a cell stuck in a loop. */
-    private readonly pollControl: () => void,
+    private readonly hooks: EngineHooks,
   ) {
     this.runtime = module.newRuntime();
     this.runtime.setInterruptHandler(() => this.shouldInterrupt());
@@ -221,7 +228,8 @@ export class GuestCell implements HostSide {
    * limit. A host-side failure out of the engine poisons it. Then the cell ends, if it did.
    */
   private enter(run: () => void): void {
-    if (this.finished) return;
+    // Nothing runs in a poisoned engine, not even a cell that was fine: its worker is retiring.
+    if (this.finished || this.hooks.poisoned()) return;
     this.sliceStart = performance.now();
     this.running = true;
     this.events.busy(true);
@@ -275,7 +283,7 @@ export class GuestCell implements HostSide {
   }
 
   private shouldInterrupt(): boolean {
-    this.pollControl();
+    this.hooks.pollControl();
     if (this.ending) return true;
     if (performance.now() - this.sliceStart + this.cpuUsedMs > this.limits.cpuTimeMs) {
       this.end({ kind: "failed", errorText: LimitTexts.cpu(this.limits.cpuTimeMs) });
@@ -337,7 +345,7 @@ export class GuestCell implements HostSide {
 
   /** Whether the cell is ending, a stop the main thread just sent included. */
   private isEnding(): boolean {
-    this.pollControl();
+    this.hooks.pollControl();
     return this.ending !== undefined;
   }
 
@@ -372,8 +380,7 @@ export class GuestCell implements HostSide {
 
   /** Why a tool call is refused at once, if it is. */
   private toolCallRefusal(inputJson: string | undefined, bytes: number): string | undefined {
-    // No guest code runs once the cell is ending: the promise is settled only to release it.
-    if (this.ending) return "";
+    if (this.ending) return ENDING_REFUSAL;
     if (this.calls.size >= this.limits.pendingToolCalls)
       return LimitTexts.pendingToolCalls(this.limits.pendingToolCalls);
     if (inputJson !== undefined) {

@@ -9,6 +9,9 @@ import type { DisposableResult, QuickJSContext, QuickJSHandle } from "quickjs-em
 /** A guest value, or the error the engine threw making it. */
 export type GuestResult = DisposableResult<QuickJSHandle, QuickJSHandle>;
 
+/** What a host primitive throws when handed something other than a string (a prelude bug). */
+const NOT_A_STRING = "expected a string";
+
 /** A guest string read on the host, or the engine's error (owned by the receiver). */
 export type ReadResult = { text: string; error?: undefined } | { error: QuickJSHandle };
 
@@ -24,8 +27,9 @@ export class GuestStrings implements Disposable {
     json.dispose();
   }
 
-  /** The length of a guest string in UTF-16 code units, without copying it. */
+  /** The length of a guest string in UTF-16 code units, without copying it (0 for a non-string). */
   length(handle: QuickJSHandle): number {
+    if (this.vm.typeof(handle) !== "string") return 0;
     const length = this.vm.getProp(handle, "length");
     const count = this.vm.getNumber(length);
     length.dispose();
@@ -39,6 +43,8 @@ export class GuestStrings implements Disposable {
    * otherwise the string crosses as its JSON text, which is several times slower.
    */
   read(handle: QuickJSHandle): ReadResult {
+    // The prelude hands over strings only; anything else is refused before it is looked at.
+    if (this.vm.typeof(handle) !== "string") return { error: this.vm.newString(NOT_A_STRING) };
     const plain = this.vm.getString(handle);
     if (plain.length === this.length(handle) && !plain.includes("\uFFFD")) return { text: plain };
     const json = this.vm.callFunction(this.stringify, this.vm.undefined, handle);

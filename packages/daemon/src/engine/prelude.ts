@@ -5,6 +5,8 @@
 // functions that install the cell's tools and describe a thrown value. Strings go to the host
 // as they are: it reads them exactly (guest-strings.ts).
 
+import { UNDESCRIBABLE } from "./error-text.js";
+
 export const PRELUDE_SOURCE = String.raw`(function (host) {
   "use strict";
   const global = globalThis;
@@ -63,8 +65,9 @@ export const PRELUDE_SOURCE = String.raw`(function (host) {
       if (typeof url !== "string") throw IMAGE_EXPECTS;
       return { url, detail: normalizeDetail(value.detail) };
     }
-    if (value.type !== "image" || typeof value.data !== "string" || value.data === "") throw IMAGE_EXPECTS;
+    // Each property is read once: a getter may answer differently every time.
     const data = value.data;
+    if (value.type !== "image" || typeof data !== "string" || data === "") throw IMAGE_EXPECTS;
     let mime = value.mimeType;
     if (typeof mime !== "string" || mime === "") mime = "application/octet-stream";
     const meta = value._meta;
@@ -182,8 +185,9 @@ export const PRELUDE_SOURCE = String.raw`(function (host) {
   // "Name: message", so it is added back to those; a stack the cell wrote is kept as is.
   function describeError(error) {
     try {
-      if (error !== null && typeof error === "object" && typeof error.stack === "string") {
-        const stack = error.stack;
+      // Read once: a getter may answer a string, then something else.
+      const stack = error !== null && typeof error === "object" ? error.stack : undefined;
+      if (typeof stack === "string") {
         const frames = apply(trimEnd, stack, []);
         if (!isEngineStack(frames)) return stack;
         const head = toString(error);
@@ -191,7 +195,7 @@ export const PRELUDE_SOURCE = String.raw`(function (host) {
       }
       return toString(error);
     } catch (failure) {
-      return "uncaught exception";
+      return ${JSON.stringify(UNDESCRIBABLE)};
     }
   }
 
