@@ -19,6 +19,7 @@ import { LimitTexts } from "./limit-texts.js";
 import { itemSize, type MemoryBudget, requestSize } from "./memory-budget.js";
 import { NotificationQueue } from "./notification-queue.js";
 import { ReverseCalls } from "./reverse-calls.js";
+import { SharedCounter } from "./shared-counter.js";
 import { timerDelay } from "./timer-delay.js";
 
 /** The host side of a cell's reverse requests; the RPC layer implements it. */
@@ -34,10 +35,20 @@ export interface CellOwner {
   readonly counters: { pending: number };
   /** The daemon's memory budget, charged with what the cell's items and requests hold. */
   readonly budget: MemoryBudget;
-  /** Step (3) of completion: merge the cell's writes into the session. */
-  commit(cellId: string, writes: [string, string][]): void;
+  /** Step (3) of completion: merge the cell's writes into the session, settling what they charged. */
+  commit(cellId: string, writes: [string, string][], ledger: WriteLedger): void;
+  /** The cell's writes are dropped (it was terminated): release what they charged. */
+  discard(ledger: WriteLedger): void;
   /** The cell is closed: its terminal answer was delivered. */
   closed(cell: Cell): void;
+}
+
+/** What a cell's writes charged as it made them (see StoredAccounts), bytes. */
+export interface WriteLedger {
+  /** Its net change to the session's stored-values count. */
+  growth: number;
+  /** What it charged to the daemon's budget. */
+  charged: number;
 }
 
 export interface CellStart {
@@ -48,6 +59,8 @@ export interface CellStart {
   stored: [string, string][];
   /** What the engine's copy of `stored` costs, already charged to the budget; freed with the engine. */
   storedBytes: number;
+  /** The session's stored-values count, shared with the engines of its cells. */
+  storedCount: SharedCounter;
   limits: CellLimits;
 }
 
@@ -96,6 +109,9 @@ export class Cell implements CellSink {
     this.engineDone = resolve;
   });
   private readonly storedBytes: number;
+  /** Where the engine records what the cell's writes charged. */
+  private readonly growth = new SharedCounter();
+  private readonly charged = new SharedCounter();
 
   constructor(
     private readonly owner: CellOwner,
@@ -118,6 +134,13 @@ export class Cell implements CellSink {
         source: start.source,
         tools: start.tools.map((tool) => ({ jsName: jsToolName(tool.name), description: tool.description })),
         stored: start.stored,
+        accounts: {
+          budget: owner.budget.charged.buffer,
+          budgetBytes: owner.budget.limitBytes,
+          session: start.storedCount.buffer,
+          growth: this.growth.buffer,
+          charged: this.charged.buffer,
+        },
         limits: start.limits,
       },
       this,
@@ -265,7 +288,10 @@ export class Cell implements CellSink {
     this.engineDone();
     // The engine, and its copy of the stored values, is gone.
     this.owner.budget.release(this.storedBytes);
-    if (this.state.kind !== "running") return;
+    if (this.state.kind !== "running") {
+      this.owner.discard(this.ledger());
+      return;
+    }
     let finished: () => void = () => {};
     const done = new Promise<void>((resolve) => {
       finished = resolve;
@@ -279,7 +305,7 @@ export class Cell implements CellSink {
   private async complete(result: { errorText?: string; writes: [string, string][] }): Promise<void> {
     await this.notifications.drain();
     await this.toolCalls.cancelAll(CANCEL_GRACE_MS);
-    this.owner.commit(this.id, result.writes);
+    this.owner.commit(this.id, result.writes, this.ledger());
     // The errorText is kept with the answer until it is collected, like the items.
     if (result.errorText !== undefined) {
       const errorBytes = requestSize(result.errorText);
@@ -364,6 +390,10 @@ export class Cell implements CellSink {
     observer.detach();
     observer.resolve(outcome);
     return true;
+  }
+
+  private ledger(): WriteLedger {
+    return { growth: this.growth.value, charged: this.charged.value };
   }
 
   private takeItems(): ContentItem[] {

@@ -4,6 +4,7 @@
 // the budget is refused with a clear error instead.
 import type { ContentItem } from "@codemode/protocol";
 import { ENTRY_OVERHEAD_BYTES } from "@codemode/protocol/defaults";
+import { SharedCounter } from "./shared-counter.js";
 
 /** What a stored value costs (against `storedBytes` and the budget): key, JSON text, overhead. */
 export const storedSize = (key: string, json: string): number => key.length + json.length + ENTRY_OVERHEAD_BYTES;
@@ -20,23 +21,21 @@ export const requestSize = (text: string | undefined): number => (text?.length ?
  * one-byte string and half of a two-byte one; the overhead covers the objects around it.
  */
 export class MemoryBudget {
-  private used = 0;
-
   constructor(
     /** The most that may be charged at once, bytes. */
     readonly limitBytes: number,
+    /** What is charged, shared with the engine workers (which charge stored values as they are written). */
+    readonly charged = new SharedCounter(),
   ) {}
 
   get chargedBytes(): number {
-    return this.used;
+    return this.charged.value;
   }
 
   /** Charges `bytes` if they fit in what is left; returns whether they were charged. */
   tryCharge(bytes: number): boolean {
     // An amount that is not a size (NaN would disable the budget for good) is never charged.
-    if (!isSize(bytes) || this.used + bytes > this.limitBytes) return false;
-    this.used += bytes;
-    return true;
+    return isSize(bytes) && this.charged.tryAdd(bytes, this.limitBytes);
   }
 
   /**
@@ -44,12 +43,12 @@ export class MemoryBudget {
    * (a completed cell's committed writes). Later charges are refused until it is released.
    */
   force(bytes: number): void {
-    if (Number.isFinite(bytes)) this.used += bytes;
+    if (Number.isSafeInteger(bytes)) this.charged.add(bytes);
   }
 
   release(bytes: number): void {
-    if (isSize(bytes)) this.used -= bytes;
+    if (isSize(bytes)) this.charged.add(-bytes);
   }
 }
 
-const isSize = (bytes: number) => Number.isFinite(bytes) && bytes >= 0;
+const isSize = (bytes: number) => Number.isSafeInteger(bytes) && bytes >= 0;

@@ -7,11 +7,12 @@ import {
   type JsonObject,
   type JsonValue,
 } from "@codemode/protocol";
-import { Cell, type CellHost, type CellOwner, missingOutcome } from "./cell.js";
+import { Cell, type CellHost, type CellOwner, missingOutcome, type WriteLedger } from "./cell.js";
 import { Errors } from "./daemon-error.js";
 import type { WorkerHandle } from "./engine/worker-handle.js";
 import { LimitTexts } from "./limit-texts.js";
 import { type MemoryBudget, storedSize } from "./memory-budget.js";
+import { SharedCounter } from "./shared-counter.js";
 
 /** What a session reports to the outside (the RPC layer turns these into notifications). */
 export interface SessionEvents {
@@ -37,6 +38,11 @@ export class Session {
   private readonly stored: Map<string, string>;
   /** What `stored` costs (`storedSize`), charged to the budget while the session lives. */
   private storedTotal = 0;
+  /**
+   * `storedTotal` plus what the session's live cells have written on top, shared with their
+   * engines, which check `storedBytes` against it at every `store`.
+   */
+  private readonly storedCount = new SharedCounter();
   private nextCellId = 1;
   private shuttingDown = false;
   private readonly owner: CellOwner;
@@ -50,12 +56,14 @@ export class Session {
     this.stored = new Map(Object.entries(storedValues).map(([key, value]) => [key, JSON.stringify(value)]));
     for (const [key, json] of this.stored) this.storedTotal += storedSize(key, json);
     if (!context.budget.tryCharge(this.storedTotal)) throw this.budgetError();
+    this.storedCount.add(this.storedTotal);
     this.owner = {
       sessionId: id,
       host: context.host,
       counters: context.counters,
       budget: context.budget,
-      commit: (cellId, writes) => this.commit(cellId, writes),
+      commit: (cellId, writes, ledger) => this.commit(cellId, writes, ledger),
+      discard: (ledger) => this.settle(0, ledger),
       closed: (cell) => this.cellClosed(cell),
     };
   }
@@ -91,6 +99,7 @@ export class Session {
       tools: params.enabledTools,
       stored: [...this.stored],
       storedBytes: this.storedTotal,
+      storedCount: this.storedCount,
       limits: this.limits,
     });
     this.cells.set(cellId, cell);
@@ -135,18 +144,26 @@ export class Session {
     return String(this.nextCellId++);
   }
 
-  private commit(cellId: string, writes: [string, string][]): void {
-    if (writes.length === 0) return;
-    // Committed whatever the budget says: the cell's writes were accepted when stored.
+  private commit(cellId: string, writes: [string, string][], ledger: WriteLedger): void {
     let delta = 0;
     for (const [key, json] of writes) {
       const previous = this.stored.get(key);
       delta += storedSize(key, json) - (previous === undefined ? 0 : storedSize(key, previous));
       this.stored.set(key, json);
     }
+    this.settle(delta, ledger);
+    if (writes.length > 0) this.context.events.stored(this.id, cellId, jsonObject(writes));
+  }
+
+  /**
+   * The committed values changed by `delta` bytes (0 when the writes were dropped): that
+   * replaces what the cell's writes were counted and charged for while it ran.
+   */
+  private settle(delta: number, ledger: WriteLedger): void {
     this.storedTotal += delta;
+    this.storedCount.add(delta - ledger.growth);
     this.context.budget.force(delta);
-    this.context.events.stored(this.id, cellId, jsonObject(writes));
+    this.context.budget.release(ledger.charged);
   }
 
   private cellClosed(cell: Cell): void {

@@ -482,6 +482,67 @@ describe("whatever store accepts is committed, reported and restorable", () => {
     } else expectFailure(run, refusal, FAST_MS);
   });
 
+  it("concurrent cells of one session share storedBytes: together they cannot pass it", {
+    timeout: TEST_MS,
+  }, async () => {
+    const daemon = corpusDaemon();
+    const sessionId = await daemon.open({ limits: { storedBytes: 1024 * 1024 } });
+    closeAfterTest(sessionId);
+    const write = (key: string) =>
+      `await tools.sleep({ ms: 300 }); store(${JSON.stringify(key)}, "v".repeat(600 * 1024)); await tools.sleep({ ms: 300 });`;
+    const [a, b] = await Promise.all([daemon.execute(sessionId, write("a")), daemon.execute(sessionId, write("b"))]);
+    const errors = [a.errorText, b.errorText].filter((text) => text !== undefined);
+    expect(errors).toEqual(["stored values exceed the session's limit (storedBytes: 1 MiB)"]);
+    const { values } = await daemon.request<{ values: Record<string, JsonValue> }>("session/storedValues", {
+      sessionId,
+    });
+    expect(Object.keys(values)).toHaveLength(1);
+    // What the refused and the terminated wrote no longer counts: the session has room again.
+    const replaced = await daemon.execute(
+      sessionId,
+      `store(${JSON.stringify(Object.keys(values)[0])}, 1); store("c", "w".repeat(900 * 1024));`,
+    );
+    expect(replaced.errorText).toBeUndefined();
+  });
+
+  it("a terminated cell's writes are dropped and release what they were counted for", {
+    timeout: TEST_MS,
+  }, async () => {
+    const daemon = corpusDaemon();
+    const sessionId = await daemon.open({ limits: { storedBytes: 1024 * 1024 } });
+    closeAfterTest(sessionId);
+    const before = (await daemon.stats()).memory.chargedBytes;
+    const first = await daemon.execute(sessionId, `store("a", "v".repeat(900 * 1024)); await new Promise(() => {});`, {
+      yieldTimeMs: 100,
+    });
+    expect((await daemon.stats()).memory.chargedBytes).toBeGreaterThan(before + 900 * 1024);
+    expect((await daemon.terminate(sessionId, first.cellId)).status).toBe("terminated");
+    await eventually(async () => (await daemon.stats()).memory.chargedBytes === before);
+    const next = await daemon.execute(sessionId, `store("b", "w".repeat(900 * 1024)); text(load("a") === undefined);`);
+    expect(next).toMatchObject({ status: "completed", items: [{ text: "true" }] });
+  });
+
+  it("stored values are charged to the daemon's budget as they are written", { timeout: TEST_MS }, async () => {
+    const daemon = await startDaemon(["--memory-budget-bytes", String(16 * MiB)]);
+    try {
+      const holder = await daemon.open();
+      const held = await daemon.execute(
+        holder,
+        `store("a", "v".repeat(6 * 1024 * 1024)); store("b", "v".repeat(6 * 1024 * 1024)); text("held"); yield_control(); await new Promise(() => {});`,
+        { yieldTimeMs: 30_000 },
+      );
+      expect(held).toMatchObject({ status: "yielded", items: [{ text: "held" }] });
+      const other = await daemon.open();
+      const refused = await daemon.execute(other, `store("b", "w".repeat(6 * 1024 * 1024));`);
+      expect(refused.errorText).toBe("the daemon's memory budget is exhausted (memoryBudgetBytes: 16 MiB)");
+      await daemon.terminate(holder, held.cellId);
+      const fits = await daemon.execute(other, `store("b", "w".repeat(6 * 1024 * 1024));`);
+      expect(fits.errorText).toBeUndefined();
+    } finally {
+      await daemon.close();
+    }
+  });
+
   it("a tool input nested past the limit rejects the call; the host never sees it", { timeout: TEST_MS }, async () => {
     const daemon = corpusDaemon();
     const run = await hostile(

@@ -106,7 +106,7 @@ export class GuestCell implements HostSide {
   private readonly runtime: QuickJSRuntime;
   private readonly vm: QuickJSContext;
   limits = UNLIMITED;
-  private stored = new StoredView([], UNLIMITED);
+  private stored: StoredView | undefined;
   private events = UNASSIGNED;
   private readonly calls = new Map<number, PendingCall>();
   /** What the pending calls hold, against `pendingInputBytes`. */
@@ -158,7 +158,7 @@ export class GuestCell implements HostSide {
   /** Gives this engine to a cell: its limits, stored values and tools, then runs its module. */
   start(start: StartCell, events: CellEvents): void {
     this.limits = start.limits;
-    this.stored = new StoredView(start.stored, start.limits);
+    this.stored = new StoredView(start.stored, start.limits, start.accounts);
     this.events = events;
     this.runtime.setMemoryLimit(this.limits.heapBytes);
     this.runtime.setMaxStackSize(this.limits.stackBytes);
@@ -302,7 +302,7 @@ export class GuestCell implements HostSide {
     this.events.done({
       ...(ending.kind === "failed" || ending.kind === "poisoned" ? { errorText: ending.errorText } : {}),
       terminated,
-      writes: terminated || ending.kind === "poisoned" ? [] : this.stored.writes(),
+      writes: terminated || ending.kind === "poisoned" ? [] : (this.stored?.writes() ?? []),
     });
     // A poisoned engine is not touched again: its worker is retired, memory and all.
     if (ending.kind === "poisoned") {
@@ -340,7 +340,7 @@ export class GuestCell implements HostSide {
   store(key: string, json: string): string | undefined {
     // After exit() (whose throw the cell may have caught), as output, writes are dropped.
     if (this.isEnding()) return ENDING_REFUSAL;
-    return this.stored.store(key, json);
+    return this.stored?.store(key, json);
   }
 
   /** Whether the cell is ending, a stop the main thread just sent included. */
@@ -350,7 +350,7 @@ export class GuestCell implements HostSide {
   }
 
   load(key: string): string | undefined {
-    return this.stored.load(key);
+    return this.stored?.load(key);
   }
 
   yieldControl(): void {

@@ -8,6 +8,22 @@ export interface GuestTool {
   description: string;
 }
 
+/**
+ * The shared counters a cell's stored values are charged to as it writes them, so that
+ * concurrent cells of one session together stay within `storedBytes` and the daemon budget.
+ */
+export interface StoredAccounts {
+  /** The daemon's memory budget (`MemoryBudget.charged`) and its limit, bytes. */
+  budget: SharedArrayBuffer;
+  budgetBytes: number;
+  /** The session's stored values: what is committed, plus what its live cells wrote on top. */
+  session: SharedArrayBuffer;
+  /** This cell's net change to the session's count, for the main thread to settle. */
+  growth: SharedArrayBuffer;
+  /** What this cell's writes charged to the budget, for the main thread to settle. */
+  charged: SharedArrayBuffer;
+}
+
 export interface StartCell {
   type: "start";
   cell: number;
@@ -15,6 +31,7 @@ export interface StartCell {
   tools: GuestTool[];
   /** The session's committed stored values, as JSON texts. */
   stored: [string, string][];
+  accounts: StoredAccounts;
   limits: CellLimits;
 }
 
