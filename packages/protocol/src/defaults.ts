@@ -29,3 +29,26 @@ export const DEFAULT_YIELD_TIME_MS = 10_000;
 
 /** How long cancelled reverse requests may take to settle before they are abandoned. */
 export const CANCEL_GRACE_MS = 100;
+
+/**
+ * The longest delay Node keeps for a timer, ms (2^31 − 1, about 24.8 days): a longer one
+ * fires at once. Every deadline either end arms is capped at it, or refused above it.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** The message framings both ends speak: LSP `Content-Length` headers, or one JSON message per line. */
+export const FRAMINGS = ["content-length", "ndjson"] as const;
+export type Framing = (typeof FRAMINGS)[number];
+
+/**
+ * How deep a message may nest (objects and arrays, the message itself being level 1). Deeper
+ * ones are refused with -32600 (a response becomes an error for its request): code that walks
+ * messages recursively, tracing among it, overflows the stack a few thousand levels down.
+ */
+export const MAX_MESSAGE_DEPTH = 1_000;
+
+/**
+ * After the host's input ends, how long cells that need nothing from the host may run on to
+ * give their answers before they are terminated (ms).
+ */
+export const DEFAULT_EOF_GRACE_MS = 10_000;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { contentLengthSplitter, lineSplitter, type Splitter } from "./framing.js";
+import { contentLengthSplitter } from "./content-length-splitter.js";
+import { lineSplitter } from "./line-splitter.js";
 import { ReadBuffer } from "./read-buffer.js";
+import type { Splitter } from "./splitter.js";
 
 /** Feeds `input` in chunks of `size` bytes and returns the bodies and errors cut from it. */
 function cut(splitter: Splitter, input: Buffer, size: number): string[] {
