@@ -44,8 +44,12 @@ export function classifyBody(text: string): Classified {
   }
   const classified = classify(value);
   // Nesting only a hostile or broken peer writes; the text bounds it, so most bodies skip the walk.
-  if ("message" in classified && text.length > 2 * MAX_MESSAGE_DEPTH && depthOver(value, MAX_MESSAGE_DEPTH)) {
-    const { id } = value as { id?: unknown };
+  if (
+    "message" in classified &&
+    text.length > 2 * MAX_MESSAGE_DEPTH &&
+    depthOver(classified.message, MAX_MESSAGE_DEPTH)
+  ) {
+    const { id } = classified.message as { id?: unknown };
     const usableId = isUsableId(id) ? id : null;
     return "method" in classified.message
       ? invalid(usableId, ErrorCode.InvalidRequest, `message ${tooDeep}`)
