@@ -16,9 +16,9 @@ const JUNK_WINDOW = 64 * 1024;
 
 const HEADER_LINE_END = /content-length[ \t]*:[ \t]*\d+[ \t]*$/i;
 const HEADER_CANDIDATE = /content-length[ \t]*:/gi;
-/** A header line, or the beginning of one. */
-const HEADER_PREFIX = /^[!-9;-~]*(?:[ \t]*:[^\r\n]*)?\r?$/;
-const HEADER_FIELD = /^[!-9;-~]+[ \t]*:[^\r\n]*$/;
+/** A header line, or the beginning of one (a name is an HTTP token). */
+const HEADER_PREFIX = /^[\w!#$%&'*+.^`|~-]*(?:[ \t]*:[^\r\n]*)?\r?$/;
+const HEADER_FIELD = /^[\w!#$%&'*+.^`|~-]+[ \t]*:[^\r\n]*$/;
 const CONTENT_LENGTH = /^content-length[ \t]*:[ \t]*(\d+)[ \t]*$/i;
 
 type State =
@@ -58,7 +58,15 @@ export function contentLengthSplitter(maxMessageBytes: number): Splitter {
     if (!HEADER_PREFIX.test(firstLine)) return junk(buffer, 1);
     const headerEnd = buffer.indexOf(HEADER_END);
     if (headerEnd < 0) return buffer.length > MAX_HEADER_BYTES ? junk(buffer, 1) : undefined;
-    const lines = buffer.toString("latin1", 0, headerEnd).split("\r\n");
+    const block = buffer.toString("latin1", 0, headerEnd);
+    // matchAll starts where the shared expression's last search ended.
+    HEADER_CANDIDATE.lastIndex = 0;
+    const starts = [...block.matchAll(HEADER_CANDIDATE)].map((match) => match.index);
+    const last = starts.at(-1);
+    if (last === undefined) return junk(buffer, 1);
+    // Two lengths, or one inside a line: the frame's own header is the last (it ends at the blank line).
+    if (last > 0 && (starts.length > 1 || block.slice(last - 2, last) !== "\r\n")) return junk(buffer, last);
+    const lines = block.split("\r\n");
     const lengths = lines.map((line) => CONTENT_LENGTH.exec(line)?.[1]).filter((value) => value !== undefined);
     if (lengths.length !== 1 || !lines.every((line) => HEADER_FIELD.test(line))) return junk(buffer, 1);
     const length = Number(lengths[0]);

@@ -7,8 +7,9 @@ import { preview, type Splitter } from "./splitter.js";
 const MAX_FIRST_LINE_BYTES = 8 * 1024;
 const BLANK = new Set([0x20, 0x09, 0x0d, 0x0a]);
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const HEADER_START = /^[!-9;-~]+[ \t]*:/;
-const TOKEN_SO_FAR = /^[!-9;-~]*$/;
+/** A header name (an HTTP token), then a colon. */
+const HEADER_START = /^[\w!#$%&'*+.^`|~-]+[ \t]*:/;
+const TOKEN_SO_FAR = /^[\w!#$%&'*+.^`|~-]*$/;
 
 /** Where the first significant byte is (blanks and a byte order mark are skipped). */
 function firstSignificant(buffer: Buffer): number {
