@@ -51,7 +51,11 @@ export function detectingSplitter(
     next(buffer) {
       if (chosen) return chosen.next(buffer);
       const start = firstSignificant(buffer);
-      if (start >= buffer.length) return start > 0 ? { consumed: start } : undefined;
+      const rest = buffer.subarray(start);
+      // The start of a byte order mark, or nothing yet.
+      if (rest.length < UTF8_BOM.length && UTF8_BOM.subarray(0, rest.length).equals(rest)) {
+        return start > 0 ? { consumed: start } : undefined;
+      }
       const first = buffer[start];
       if (first === 0x7b || first === 0x5b) return choose("ndjson", start);
       const lineEnd = buffer.indexOf(0x0a, start);
