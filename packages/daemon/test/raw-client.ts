@@ -91,7 +91,7 @@ export class RawClient {
   readonly exited: Promise<number | null>;
   /** What the daemon wrote to stderr. */
   stderr = "";
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private waiters: { match: (m: RawMessage) => boolean; resolve: (m: RawMessage) => void }[] = [];
 
   constructor(
