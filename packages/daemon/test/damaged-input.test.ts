@@ -105,6 +105,35 @@ describe.each(FRAMINGS)("nesting depth, %s framing", (framing) => {
   );
 });
 
+describe.each(FRAMINGS)("nesting depth of what a cell sends, %s framing", (framing) => {
+  it.each(["off", "verbose"])(
+    "with trace %s, a tool call whose input nests past the limit fails unsent",
+    async (trace) => {
+      const client = new RawClient(framing);
+      await initialized(client);
+      client.send({ method: "$/setTrace", params: { value: trace } });
+      for (const [id, depth] of [
+        [3, 1_500],
+        [4, 5_000],
+      ] as const) {
+        const answer = await client.request(id, "cell/execute", {
+          sessionId: "s",
+          toolCallId: "t",
+          enabledTools: [{ name: "x" }],
+          source: `let v = []; for (let i = 1; i < ${depth}; i++) v = [v]; try { await tools.x(v); } catch (e) { text(e); }`,
+        });
+        expect(answer.result).toMatchObject({
+          status: "completed",
+          items: [{ type: "text", text: `tool/invoke params nest deeper than ${MAX_MESSAGE_DEPTH} levels` }],
+        });
+      }
+      expect(client.received.filter((m) => m.method === "tool/invoke")).toEqual([]);
+      client.close();
+      await client.exited;
+    },
+  );
+});
+
 describe.each(FRAMINGS)("answers matched to requests by exact id, %s framing", (framing) => {
   const answer = (id: unknown, result: unknown) => frame(framing, JSON.stringify({ jsonrpc: "2.0", id, result }));
 

@@ -8,7 +8,9 @@ describe("the id of a damaged message", () => {
   it.each([
     ['{"jsonrpc":"2.0","id":3,"method":"cell/execute","params":{"source":"text(', 3],
     ['{"id" : "abc\\"d", "method":', 'abc"d'],
-    ['{"params":{"id":9},"id":-2.5e1', -25],
+    ['{"params":{"id":9},"id":-2.5e1}', -25],
+    ['{"jsonrpc":"2.0","id":12', undefined],
+    ['{"id":"abc', undefined],
     ['{"params":{"id":9}', undefined],
     ['{"id":null,', undefined],
     ['{"id":tru', undefined],

@@ -141,6 +141,8 @@ function idValue(text: string, from: number): string | number | undefined {
     text[start] === '"'
       ? stringEnd(text, start) + 1
       : start + (/^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(start, start + 64))?.[0].length ?? 0);
+  // Only a value the text shows whole: `"id":12` cut from `"id":123,` is not id 12.
+  if (!/^\s*[,}]/.test(text.slice(end, end + 64))) return undefined;
   try {
     const id: unknown = JSON.parse(text.slice(start, end));
     return isUsableId(id) ? id : undefined;

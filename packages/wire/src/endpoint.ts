@@ -3,6 +3,7 @@
 // requests are checked against theirs before anyone sees them.
 import {
   ErrorCode,
+  MAX_MESSAGE_DEPTH,
   type NotificationMethod,
   type ParamsInputOf,
   type ParamsOf,
@@ -11,6 +12,7 @@ import {
 } from "@codemode/protocol";
 import { type CancellationToken, type MessageConnection, ResponseError } from "vscode-jsonrpc/node";
 import type { z } from "zod";
+import { depthOver } from "./classify.js";
 import type { Logger } from "./logger.js";
 
 export type RequestHandler<M extends RequestMethod> = (
@@ -30,6 +32,17 @@ export interface EndpointOptions {
 }
 
 type Route = (params: unknown, signal: AbortSignal) => unknown;
+
+/**
+ * The peer refuses a message nested deeper than the limit, and tracing it would throw: such
+ * params are refused here, the same whatever the trace level.
+ */
+function checkDepth(method: string, params: unknown): void {
+  // The message is level 1, its params level 2.
+  if (depthOver(params, MAX_MESSAGE_DEPTH - 1)) {
+    throw new ResponseError(ErrorCode.InvalidParams, `${method} params nest deeper than ${MAX_MESSAGE_DEPTH} levels`);
+  }
+}
 
 /** `what.path: issue; …` for each zod issue (e.g. `params.toolCallId: Invalid input: …`). */
 function describeIssues(what: string, error: z.ZodError): string {
@@ -86,13 +99,15 @@ export class Endpoint {
 
   /**
    * Sends a request and resolves with its result, checked against the method's result schema
-   * (a result that does not fit rejects with -32603 naming the issues).
+   * (a result that does not fit rejects with -32603 naming the issues). Params nested deeper
+   * than MAX_MESSAGE_DEPTH reject with -32602 unsent.
    */
   async request<M extends RequestMethod>(
     method: M,
     params?: ParamsInputOf<M>,
     token?: CancellationToken,
   ): Promise<ResultOf<M>> {
+    checkDepth(method.method, params);
     const args: unknown[] = params === undefined ? [] : [params];
     if (token) args.push(token);
     const result: unknown = await this.connection.sendRequest(method.method, ...args);
@@ -109,6 +124,7 @@ export class Endpoint {
     const failed = (error: unknown) =>
       this.options.logger.log("warn", "notification not sent", { method: method.method, error: String(error) });
     try {
+      checkDepth(method.method, params);
       this.connection.sendNotification(method.method, params).catch(failed);
     } catch (error) {
       failed(error);
