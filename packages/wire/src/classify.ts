@@ -7,7 +7,7 @@ import type { Message, ResponseMessage } from "vscode-jsonrpc/node";
 
 type Id = ResponseMessage["id"];
 
-export type Classified = { message: Message } | { invalid: ResponseMessage } | { ignore: true };
+type Classified = { message: Message } | { invalid: ResponseMessage } | { ignore: true };
 
 export const errorResponse = (id: Id, code: number, message: string): ResponseMessage => ({
   jsonrpc: "2.0",
@@ -59,7 +59,7 @@ export function classifyBody(text: string): Classified {
 }
 
 /** Checks that a parsed value is a JSON-RPC 2.0 message, or says what to answer. */
-export function classify(value: unknown): Classified {
+function classify(value: unknown): Classified {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     const what = Array.isArray(value) ? "batches are not supported" : "a message must be a JSON object";
     return invalid(null, ErrorCode.InvalidRequest, what);

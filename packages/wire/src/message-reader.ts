@@ -13,7 +13,7 @@ import { classifyBody, errorResponse } from "./classify.js";
 import type { Logger } from "./logger.js";
 import { ReadBuffer } from "./read-buffer.js";
 import type { OwnRequests, PeerRequests } from "./request-ids.js";
-import type { Splitter } from "./splitter.js";
+import type { Piece, Splitter } from "./splitter.js";
 
 export interface ReaderOptions {
   /** Writes an error response for input that is not a usable message. */
@@ -90,7 +90,7 @@ export class GuardedMessageReader extends AbstractMessageReader {
     if (this.options.atEnd === "close") this.fireClose();
   }
 
-  private take(piece: NonNullable<ReturnType<Splitter["next"]>>, callback: DataCallback): void {
+  private take(piece: Piece, callback: DataCallback): void {
     if (piece.skipped) this.options.logger.log("warn", piece.skipped);
     if (piece.error) this.options.answer(errorResponse(null, ErrorCode.InvalidRequest, piece.error));
     // The body is a view of the buffer: used up before the buffer changes.
