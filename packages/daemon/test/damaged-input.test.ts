@@ -16,6 +16,14 @@ async function initialized(client: RawClient): Promise<void> {
   await client.request(2, "session/open", { sessionId: "s" });
 }
 
+/** A client past `initialize` and `session/open`, with the daemon's trace level set. */
+async function traced(framing: (typeof FRAMINGS)[number], trace: string): Promise<RawClient> {
+  const client = new RawClient(framing);
+  await initialized(client);
+  client.send({ method: "$/setTrace", params: { value: trace } });
+  return client;
+}
+
 /** Resolves once every id has an answer; fails the test if one comes twice. */
 async function answeredOnce(client: RawClient, ids: (number | string)[]): Promise<RawMessage[]> {
   const answers = await Promise.all(ids.map((id) => client.waitFor((m) => m.method === undefined && m.id === id)));
@@ -86,9 +94,7 @@ describe.each(FRAMINGS)("nesting depth, %s framing", (framing) => {
   it.each(["off", "verbose"])(
     "with trace %s, a request past the depth limit is refused with a clear error; one at the limit is answered",
     async (trace) => {
-      const client = new RawClient(framing);
-      await initialized(client);
-      client.send({ method: "$/setTrace", params: { value: trace } });
+      const client = await traced(framing, trace);
       // The message is level 1, its params level 2.
       client.sendJson(deepOpen(3, "deep", MAX_MESSAGE_DEPTH - 2));
       client.sendJson(deepOpen(4, "deeper", MAX_MESSAGE_DEPTH - 1));
@@ -103,15 +109,11 @@ describe.each(FRAMINGS)("nesting depth, %s framing", (framing) => {
       await client.exited;
     },
   );
-});
 
-describe.each(FRAMINGS)("nesting depth of what a cell sends, %s framing", (framing) => {
   it.each(["off", "verbose"])(
     "with trace %s, a tool call whose input nests past the limit fails unsent",
     async (trace) => {
-      const client = new RawClient(framing);
-      await initialized(client);
-      client.send({ method: "$/setTrace", params: { value: trace } });
+      const client = await traced(framing, trace);
       for (const [id, depth] of [
         [3, 1_500],
         [4, 5_000],
