@@ -1,10 +1,10 @@
 // The entry point of the client library: starts (or connects to) a daemon, opens sessions
 // on it, and routes the daemon's reverse requests to each session's delegate.
-import { MAX_TIMER_DELAY_MS } from "@codemode/daemon";
-import { type DaemonStats, DaemonStatsRequest, ErrorCode, SessionOpen } from "@codemode/protocol";
+import { type DaemonStats, DaemonStatsRequest, ErrorCode, MAX_TIMER_DELAY_MS, SessionOpen } from "@codemode/protocol";
 import { DaemonLink, type DaemonOptions, type LinkHandlers } from "./daemon-link.js";
 import { CodeModeError } from "./errors.js";
 import { RemoteSession } from "./remote-session.js";
+import { safeLogger } from "./report.js";
 import type { OpenSessionOptions } from "./types.js";
 
 export interface ClientOptions extends DaemonOptions {
@@ -54,6 +54,7 @@ export class CodeModeClient implements AsyncDisposable {
         current: () => this.current(),
         live: () => (this.link?.alive ? this.link : undefined),
         forget: (id) => this.sessions.delete(id),
+        log: safeLogger(this.options.logger),
       },
       options.storedValues ?? {},
       options,

@@ -2,7 +2,6 @@
 // JSON-RPC connection, the LSP handshake, and the routing of the daemon's reverse requests.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { ContentLengthMessageWriter, utf8BytesOver } from "@codemode/daemon";
 import {
   CellClosed,
   CellNotify,
@@ -17,9 +16,7 @@ import {
   type InitializeResult,
   type JsonValue,
   Messages,
-  type NotificationMethod,
   type ParamsInputOf,
-  type ParamsOf,
   PROTOCOL_VERSION,
   type RequestMethod,
   type ResultOf,
@@ -29,19 +26,10 @@ import {
   ToolInvoke,
   type ToolInvokeParams,
 } from "@codemode/protocol";
-import {
-  type CancellationToken,
-  CancellationTokenSource,
-  ConnectionError,
-  createMessageConnection,
-  ErrorCodes,
-  type MessageConnection,
-  ResponseError,
-  type Disposable as RpcDisposable,
-  StreamMessageReader,
-} from "vscode-jsonrpc/node";
-import type { z } from "zod";
+import { connect, Endpoint, type Logger, utf8BytesOver } from "@codemode/wire";
+import { CancellationTokenSource, ConnectionError, ErrorCodes, ResponseError } from "vscode-jsonrpc/node";
 import { CodeModeError } from "./errors.js";
+import { type LineLogger, safeLogger } from "./report.js";
 
 export interface DaemonOptions {
   /** Program to run (default: this Node binary running the bundled daemon). */
@@ -51,7 +39,10 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   /** Talk over these streams instead of spawning a process. */
   streams?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream };
-  /** Receives the daemon's stderr lines (default: forwarded to this process's stderr). */
+  /**
+   * Receives the daemon's stderr lines, the client's own warnings (a stray answer from the
+   * daemon), and what the host's callbacks threw (default: this process's stderr).
+   */
   logger?: (line: string) => void;
 }
 
@@ -74,7 +65,7 @@ export class DaemonLink {
   readonly openedAt = Date.now();
 
   private constructor(
-    private readonly connection: MessageConnection,
+    private readonly endpoint: Endpoint,
     private readonly child: ChildProcess | undefined,
     private readonly handlers: LinkHandlers,
     readonly info: InitializeResult,
@@ -88,14 +79,22 @@ export class DaemonLink {
   }
 
   static async open(options: DaemonOptions, handlers: LinkHandlers): Promise<DaemonLink> {
-    const child = options.streams ? undefined : spawnDaemon(options);
+    const log = safeLogger(options.logger);
+    const child = options.streams ? undefined : spawnDaemon(options, log);
     const input = options.streams?.input ?? child?.stdout;
     const output = options.streams?.output ?? child?.stdin;
     if (!input || !output) throw new CodeModeError(-32603, "daemon streams unavailable");
-    const writer = new ContentLengthMessageWriter(output);
-    const connection = createMessageConnection(new StreamMessageReader(input), writer);
+    const logger = clientLogger(log);
+    // The daemon's answers are not limited here: it is the host's own process.
+    const wire = connect(input, output, {
+      framing: "content-length",
+      maxMessageBytes: Number.POSITIVE_INFINITY,
+      logger,
+      atEnd: "close",
+    });
+    const { connection } = wire;
+    const endpoint = new Endpoint(connection, { logger });
     let link: DaemonLink | undefined;
-    const calls = new DelegateCalls();
     // A daemon that exits before answering `initialize` (a bad flag, a broken install) fails
     // the start instead of leaving it waiting.
     let failStart: (error: CodeModeError) => void = () => {};
@@ -104,7 +103,7 @@ export class DaemonLink {
     });
     exitedEarly.catch(() => {});
     const onGone = () => {
-      calls.abortAll();
+      endpoint.abortAll();
       if (link) link.markGone();
       else failStart(new CodeModeError(ErrorCode.InternalError, "the daemon exited before it was initialized"));
     };
@@ -112,20 +111,17 @@ export class DaemonLink {
     connection.onError(() => {});
     child?.once("exit", onGone);
     child?.once("error", onGone);
-    registerHandlers(connection, handlers, calls);
+    registerHandlers(endpoint, handlers);
     connection.listen();
     try {
-      const info = (await Promise.race([
-        connection.sendRequest(Initialize.method, {
-          protocolVersion: PROTOCOL_VERSION,
-          clientInfo: { name: "@codemode/client" },
-        }),
+      const info = await Promise.race([
+        endpoint.request(Initialize, { protocolVersion: PROTOCOL_VERSION, clientInfo: { name: "@codemode/client" } }),
         exitedEarly,
-      ])) as InitializeResult;
+      ]);
       // A tool result too large for the daemon to read is answered as an error instead.
-      writer.peerMaxMessageBytes = info.limits.daemon.maxMessageBytes;
-      await connection.sendNotification(Initialized.method, {});
-      link = new DaemonLink(connection, child, handlers, info);
+      wire.writer.peerMaxMessageBytes = info.limits.daemon.maxMessageBytes;
+      endpoint.notify(Initialized, {});
+      link = new DaemonLink(endpoint, child, handlers, info);
       return link;
     } catch (error) {
       connection.dispose();
@@ -138,6 +134,7 @@ export class DaemonLink {
     return !this.dead;
   }
 
+  /** Sends a request; its result is checked against the method's schema (a bad one fails -32603). */
   async request<M extends RequestMethod>(
     method: M,
     params: ParamsInputOf<M>,
@@ -150,10 +147,7 @@ export class DaemonLink {
     const cancel = () => source?.cancel();
     signal?.addEventListener("abort", cancel, { once: true });
     try {
-      const result = source
-        ? await this.connection.sendRequest(method.method, params, source.token)
-        : await this.connection.sendRequest(method.method, params);
-      return result as ResultOf<M>;
+      return await this.endpoint.request(method, params, source?.token);
     } catch (error) {
       // The pipe broke under this request (the daemon is dying): the daemon is lost, as if
       // its exit had been seen, and the call fails as every call to a lost daemon does.
@@ -191,8 +185,8 @@ export class DaemonLink {
     // Each step may fail because the daemon is already gone (a connection disposed meanwhile
     // throws at once, not in the promise); the process wait below copes.
     try {
-      if (!this.dead) await this.connection.sendRequest(Shutdown.method);
-      if (!this.dead) await this.connection.sendNotification(Exit.method);
+      if (!this.dead) await this.endpoint.request(Shutdown);
+      if (!this.dead) this.endpoint.notify(Exit, {});
     } catch {}
     if (this.child) {
       const timer = setTimeout(() => this.child?.kill("SIGKILL"), EXIT_GRACE_MS);
@@ -214,12 +208,22 @@ export class DaemonLink {
   private markGone(): void {
     if (this.dead) return;
     this.dead = true;
-    this.connection.dispose();
+    this.endpoint.connection.dispose();
     this.handlers.gone(this);
   }
 }
 
-function spawnDaemon(options: DaemonOptions): ChildProcess {
+/** The wire's structured log lines, as text lines for the host's logger. */
+function clientLogger(log: LineLogger): Logger {
+  return {
+    log(level, message, fields) {
+      if (level === "debug" || level === "info") return;
+      log(`codemode client: ${level}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`);
+    },
+  };
+}
+
+function spawnDaemon(options: DaemonOptions, log: LineLogger): ChildProcess {
   const command = options.command ?? process.execPath;
   const args = options.args ?? [createRequire(import.meta.url).resolve("@codemode/daemon/bin")];
   // In its own process group: a Ctrl-C in the host's terminal reaches the host, which decides
@@ -229,7 +233,6 @@ function spawnDaemon(options: DaemonOptions): ChildProcess {
     stdio: ["pipe", "pipe", "pipe"],
     detached: true,
   });
-  const log = options.logger ?? ((line: string) => process.stderr.write(`${line}\n`));
   let pending = "";
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => {
@@ -253,62 +256,13 @@ function isTransportFailure(error: unknown): boolean {
   );
 }
 
-/**
- * The delegate calls in progress. Each has one AbortController, aborted when the daemon
- * cancels the call or goes away. (`AbortSignal.any` would do the same at several times the
- * cost of all the rest of a tool call's work in the client.)
- */
-class DelegateCalls {
-  private readonly live = new Map<AbortController, RpcDisposable>();
-  private ended = false;
-
-  start(token: CancellationToken): AbortController {
-    const controller = new AbortController();
-    if (this.ended || token.isCancellationRequested) controller.abort();
-    const subscription = token.onCancellationRequested(() => controller.abort());
-    this.live.set(controller, subscription);
-    return controller;
-  }
-
-  end(controller: AbortController): void {
-    this.live.get(controller)?.dispose();
-    this.live.delete(controller);
-  }
-
-  /** The daemon went away: every call still running is aborted. */
-  abortAll(): void {
-    this.ended = true;
-    for (const controller of this.live.keys()) controller.abort();
-  }
-}
-
-function registerHandlers(connection: MessageConnection, handlers: LinkHandlers, calls: DelegateCalls): void {
-  const onRequest = <M extends RequestMethod>(
-    method: M,
-    handle: (params: ParamsOf<M>, signal: AbortSignal) => Promise<ResultOf<M>>,
-  ) =>
-    connection.onRequest(method.method, async (params: unknown, token: CancellationToken) => {
-      const parsed = parse(method.params, params) as ParamsOf<M>;
-      const controller = calls.start(token);
-      try {
-        return await handle(parsed, controller.signal);
-      } finally {
-        calls.end(controller);
-      }
-    });
-  const onNotification = <M extends NotificationMethod>(method: M, handle: (params: ParamsOf<M>) => void) =>
-    connection.onNotification(method.method, (params: unknown) => handle(parse(method.params, params) as ParamsOf<M>));
-
-  onRequest(ToolInvoke, (params, signal) => handlers.invokeTool(params, signal));
-  onRequest(CellNotify, async (params, signal) => {
+function registerHandlers(endpoint: Endpoint, handlers: LinkHandlers): void {
+  endpoint.onRequest(ToolInvoke, (params, signal) => handlers.invokeTool(params, signal));
+  endpoint.onRequest(CellNotify, async (params, signal) => {
     await handlers.notify(params, signal);
     return null;
   });
-  onNotification(CellStarted, (params) => handlers.started(params));
-  onNotification(CellClosed, (params) => handlers.closed(params));
-  onNotification(SessionStored, (params) => handlers.stored(params));
-}
-
-function parse<S extends z.ZodType>(schema: S, params: unknown): z.infer<S> {
-  return schema.parse(params);
+  endpoint.onNotification(CellStarted, (params) => handlers.started(params));
+  endpoint.onNotification(CellClosed, (params) => handlers.closed(params));
+  endpoint.onNotification(SessionStored, (params) => handlers.stored(params));
 }

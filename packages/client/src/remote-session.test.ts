@@ -7,6 +7,7 @@ const link: SessionLink = {
   current: () => Promise.reject(new Error("no daemon in this test")),
   live: () => undefined,
   forget: () => {},
+  log: () => {},
 };
 
 const call: NestedToolCall = { cellId: "1", callId: "tool-1", tool: { name: "t" }, kind: "function" };

@@ -15,6 +15,7 @@ import {
 import { ResponseError } from "vscode-jsonrpc/node";
 import type { DaemonLink } from "./daemon-link.js";
 import { CodeModeError } from "./errors.js";
+import { guarded, type LineLogger } from "./report.js";
 import type {
   CellId,
   CellNotification,
@@ -36,6 +37,8 @@ export interface SessionLink {
   /** The live daemon, if there is one. */
   live(): DaemonLink | undefined;
   forget(sessionId: string): void;
+  /** Where what the delegate's callbacks throw is reported. */
+  log: LineLogger;
 }
 
 /** What every waiter of a cell gets when the daemon running it dies. */
@@ -198,7 +201,10 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
 
   cellClosed(cellId: CellId): void {
     if (!this.liveCells.delete(cellId)) return;
-    this.delegate.cellClosed?.(cellId);
+    // The host's code, called from the link's event handlers: what it throws is reported.
+    guarded(this.link.log, `the delegate's cellClosed(${JSON.stringify(cellId)})`, () =>
+      this.delegate.cellClosed?.(cellId),
+    );
   }
 
   stored(values: JsonObject): void {

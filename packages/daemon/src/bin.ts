@@ -4,11 +4,10 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 // Only light modules are imported up front: the first engine worker starts loading QuickJS
 // while the JSON-RPC server's modules load.
-import { DEFAULT_DAEMON_LIMITS } from "@codemode/protocol/defaults";
+import { DEFAULT_DAEMON_LIMITS, DEFAULT_EOF_GRACE_MS, FRAMINGS, type Framing } from "@codemode/protocol/defaults";
 import { EnginePool } from "./engine/engine-pool.js";
 import { ENGINE_STACK_MB } from "./engine/worker-handle.js";
 import { LOG_LEVELS, type LogLevel, stderrLogger } from "./logger.js";
-import { FRAMINGS, type Framing } from "./rpc/framings.js";
 import { VERSION } from "./version.js";
 
 const HELP = `codemode-daemon ${VERSION}
@@ -18,7 +17,8 @@ over stdin/stdout. Logs go to stderr; stdout carries protocol only.
 Usage: codemode-daemon [options]
 
 Options:
-  --framing <content-length|ndjson>  message framing (default: content-length)
+  --framing <content-length|ndjson>  message framing (default: read off the first bytes,
+                                     "{" for ndjson, a header line for content-length)
   --log-level <error|warn|info|debug> stderr log threshold (default: warn)
   --max-workers <n>                  engine worker threads (default: ${defaultWorkers()})
   --max-sessions <n>                 open sessions at once (default: ${DEFAULT_DAEMON_LIMITS.maxSessions})
@@ -32,6 +32,8 @@ Options:
   --engine-debug                     run cells on quickjs-emscripten's debug build (asserts
                                      and leak checks; slower; needs the package
                                      @jitl/quickjs-wasmfile-debug-sync installed)
+  --eof-grace-ms <n>                 after stdin ends, how long cells may run on before they
+                                     are terminated (default: ${DEFAULT_EOF_GRACE_MS})
   --version                          print the version and exit
   --help                             print this help and exit
 `;
@@ -61,8 +63,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
-  const framing = values.framing as Framing;
-  if (!FRAMINGS.includes(framing)) fail(`unknown framing ${framing}`);
+  const framing = values.framing as Framing | undefined;
+  if (framing !== undefined && !FRAMINGS.includes(framing)) fail(`unknown framing ${framing}`);
   const level = values["log-level"] as LogLevel;
   if (!LOG_LEVELS.includes(level)) fail(`unknown log level ${level}`);
   const positive = (name: string): number => {
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     return value;
   };
   const maxWorkers = positive("max-workers");
+  const eofGraceMs = positive("eof-grace-ms");
   const limits = {
     maxSessions: positive("max-sessions"),
     maxCells: positive("max-cells"),
@@ -80,15 +83,20 @@ async function main(): Promise<void> {
 
   const pool = new EnginePool(maxWorkers, { stackMb: positive("engine-stack-mb"), debug: values["engine-debug"] });
   pool.warm();
-  const [{ startServer }, { connect }] = await Promise.all([import("./rpc/server.js"), import("./rpc/transport.js")]);
+  const [{ startServer }, { connect }] = await Promise.all([import("./rpc/server.js"), import("@codemode/wire")]);
   const logger = stderrLogger(level);
   let exiting = false;
   startServer({
-    connection: connect(process.stdin, process.stdout, framing, limits.maxMessageBytes),
+    wire: connect(process.stdin, process.stdout, {
+      framing: framing ?? "auto",
+      maxMessageBytes: limits.maxMessageBytes,
+      logger,
+      atEnd: "keep-open",
+    }),
     logger,
-    framing,
     pool,
     limits,
+    eofGraceMs,
     exit: (code) => {
       if (exiting) return;
       exiting = true;
@@ -101,7 +109,7 @@ async function main(): Promise<void> {
 function parse() {
   return parseArgs({
     options: {
-      framing: { type: "string", default: "content-length" },
+      framing: { type: "string" },
       "log-level": { type: "string", default: "warn" },
       "max-workers": { type: "string", default: String(defaultWorkers()) },
       "max-sessions": { type: "string", default: String(DEFAULT_DAEMON_LIMITS.maxSessions) },
@@ -110,6 +118,7 @@ function parse() {
       "memory-budget-bytes": { type: "string", default: String(DEFAULT_DAEMON_LIMITS.memoryBudgetBytes) },
       "engine-stack-mb": { type: "string", default: String(ENGINE_STACK_MB) },
       "engine-debug": { type: "boolean", default: false },
+      "eof-grace-ms": { type: "string", default: String(DEFAULT_EOF_GRACE_MS) },
       version: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },

@@ -1,11 +1,7 @@
 // Structured logs on stderr, one JSON object per line. stdout carries protocol only.
+import { LOG_LEVELS, type Logger, type LogLevel } from "@codemode/wire";
 
-export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export interface Logger {
-  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
-}
+export { LOG_LEVELS, type Logger, type LogLevel };
 
 export function stderrLogger(threshold: LogLevel): Logger {
   const limit = LOG_LEVELS.indexOf(threshold);

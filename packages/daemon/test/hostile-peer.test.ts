@@ -1,5 +1,6 @@
 // A host that answers in ways no well-behaved host would, and requests that race: the daemon
 // stays up, answers every request once, and no session disturbs another.
+import { MAX_MESSAGE_DEPTH } from "@codemode/protocol";
 import { describe, expect, it } from "vitest";
 import { INIT, RawClient, type RawMessage, RawResult, UNANSWERED } from "./raw-client.js";
 
@@ -24,11 +25,11 @@ const texts = (answer: RawMessage) =>
   ((answer.result as { items: { text: string }[] }).items ?? []).map((item) => item.text);
 
 describe("a host's odd answers to tool calls", () => {
-  it("a result nested too deep to hand to the cell rejects the call; the daemon stays up", async () => {
+  it("a result nested deeper than the message depth limit rejects the call; the daemon stays up", async () => {
     const client = new RawClient("ndjson", () => new RawResult(nested(100_000)));
     await started(client);
     const answer = await execute(client, 3, "1", `try { await tools.answer(); } catch (e) { text(e); }`);
-    expect(texts(answer)[0]).toMatch(/^tool result could not be passed to the cell: /);
+    expect(texts(answer)).toEqual([`the peer's answer nests deeper than ${MAX_MESSAGE_DEPTH} levels`]);
     expect(texts(await execute(client, 4, "2", `text("still here")`))).toEqual(["still here"]);
     client.close();
     expect(await client.exited).toBe(1);

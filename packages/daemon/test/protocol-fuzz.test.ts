@@ -388,9 +388,15 @@ class Generator {
         ]);
       }
       case "brokenJson": {
-        const valid = serialize({ jsonrpc: "2.0", id: this.usableId(), method: rng.pick(methods), params: {} });
+        const id = this.usableId();
+        const valid = serialize({ jsonrpc: "2.0", id, method: rng.pick(methods), params: {} });
         const broken = breakJson(rng, valid);
-        return { category, body: Buffer.from(broken, "utf8"), expect: [{ kind: "nullError" }] };
+        // Answered with its id where the broken text still shows it whole, else with a null id.
+        return {
+          category,
+          body: Buffer.from(broken, "utf8"),
+          expect: [{ kind: "maybeNullError" }, { kind: "maybeById", key: keyOf(id) }],
+        };
       }
       case "unusableId": {
         const id = rng.pick([null, true, false, {}, [], [1], { id: 1 }]);
@@ -409,8 +415,9 @@ class Generator {
         const body = inString
           ? Buffer.concat([head, bad, Buffer.from(`"}}`)])
           : Buffer.concat([head, Buffer.from(`"}`), bad, Buffer.from(`}`)]);
-        // Invalid bytes inside a string decode to U+FFFD; outside one they break the JSON.
-        return { category, body, expect: [inString ? { kind: "byId", key: keyOf(id) } : { kind: "nullError" }] };
+        // Invalid bytes inside a string decode to U+FFFD; outside one they break the JSON, which
+        // still shows its id: either way the answer has the id.
+        return { category, body, expect: [{ kind: "byId", key: keyOf(id) }] };
       }
       case "batch": {
         const id = this.usableId();
@@ -440,7 +447,7 @@ function breakJson(rng: Rng, valid: string): string {
       valid.replace(/"/g, "'"),
       valid.replace(":", ""),
       `${valid.slice(0, -1)},}`,
-      `{"jsonrpc":"2.0","id":1,"method":"daemon/stats","params":NaN}`,
+      valid.replace('"params":{}', '"params":NaN'),
       `{"a":${"[".repeat(50)}`,
       "\u0000\u0001garbage",
       "}{",

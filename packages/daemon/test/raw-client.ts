@@ -23,27 +23,96 @@ export class RawResult {
 /** What `onRequest` returns to leave a reverse request unanswered (the test answers it). */
 export const UNANSWERED = Symbol("unanswered");
 
+export type RawFraming = "content-length" | "ndjson";
+
+/** One message framed as the daemon reads it. */
+export const frame = (framing: RawFraming, json: string): string =>
+  framing === "ndjson" ? `${json}\n` : `Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
+
+/** A request as JSON text. */
+export const requestJson = (id: number | string, method: string, params?: unknown): string =>
+  JSON.stringify(params === undefined ? { jsonrpc: "2.0", id, method } : { jsonrpc: "2.0", id, method, params });
+
+/** Cuts the daemon's output into messages; returns them and the bytes left over. */
+export function parseFrames(framing: RawFraming, bytes: Buffer): { messages: RawMessage[]; rest: Buffer } {
+  const messages: RawMessage[] = [];
+  let rest = bytes;
+  for (;;) {
+    if (framing === "ndjson") {
+      const end = rest.indexOf("\n");
+      if (end < 0) break;
+      messages.push(JSON.parse(rest.subarray(0, end).toString("utf8")) as RawMessage);
+      rest = rest.subarray(end + 1);
+      continue;
+    }
+    const headerEnd = rest.indexOf("\r\n\r\n");
+    if (headerEnd < 0) break;
+    const header = rest.subarray(0, headerEnd).toString("ascii");
+    const length = Number(/^Content-Length: (\d+)$/i.exec(header)?.[1]);
+    if (!Number.isInteger(length)) throw new Error(`bad header from the daemon: ${JSON.stringify(header)}`);
+    if (rest.length < headerEnd + 4 + length) break;
+    messages.push(JSON.parse(rest.subarray(headerEnd + 4, headerEnd + 4 + length).toString("utf8")) as RawMessage);
+    rest = rest.subarray(headerEnd + 4 + length);
+  }
+  return { messages, rest };
+}
+
+/**
+ * A whole conversation written at once with stdin closed behind it, as a one-shot pipe does:
+ * the messages the daemon wrote, its exit code and its stderr.
+ */
+export async function oneShot(
+  framing: RawFraming,
+  input: string | Buffer,
+  args: string[] = ["--framing", framing],
+): Promise<{ messages: RawMessage[]; code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [DAEMON_BIN, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  const stdout: Buffer[] = [];
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = new Promise<number | null>((resolve) => child.once("exit", (exitCode) => resolve(exitCode)));
+  child.stdin?.end(input);
+  const exitCode = await code;
+  const { messages, rest } = parseFrames(framing, Buffer.concat(stdout));
+  if (rest.length > 0) throw new Error(`unframed output: ${JSON.stringify(rest.toString())}`);
+  return { messages, code: exitCode, stderr };
+}
+
+/** The answers (responses) among `messages` with this id, compared exactly. */
+export const answersTo = (messages: RawMessage[], id: number | string) =>
+  messages.filter((m) => m.method === undefined && m.id === id);
+
 export class RawClient {
   readonly child: ChildProcess;
   readonly received: RawMessage[] = [];
   readonly exited: Promise<number | null>;
-  private buffer = Buffer.alloc(0);
+  /** What the daemon wrote to stderr. */
+  stderr = "";
+  private buffer: Buffer = Buffer.alloc(0);
   private waiters: { match: (m: RawMessage) => boolean; resolve: (m: RawMessage) => void }[] = [];
 
   constructor(
-    readonly framing: "content-length" | "ndjson",
+    readonly framing: RawFraming,
     /** Answers the daemon's reverse requests. */
     private readonly onRequest: (message: RawMessage) => unknown = () => null,
-    /** More flags for the daemon. */
+    /** The daemon's flags (default: `--framing` with this client's framing). */
     args: string[] = [],
+    { framingFlag = true }: { framingFlag?: boolean } = {},
   ) {
-    this.child = spawn(process.execPath, [DAEMON_BIN, "--framing", framing, ...args], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
+    const flags = framingFlag ? ["--framing", framing, ...args] : args;
+    this.child = spawn(process.execPath, [DAEMON_BIN, ...flags], { stdio: ["pipe", "pipe", "pipe"] });
     this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+    this.child.stderr?.on("data", (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+      process.stderr.write(chunk);
+    });
     this.child.stdout?.on("data", (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      for (let message = this.next(); message; message = this.next()) this.receive(message);
+      const { messages, rest } = parseFrames(this.framing, Buffer.concat([this.buffer, chunk]));
+      this.buffer = rest;
+      for (const message of messages) this.receive(message);
     });
   }
 
@@ -58,9 +127,7 @@ export class RawClient {
 
   /** Writes one message given as JSON text, framed. */
   sendJson(json: string): void {
-    this.writeRaw(
-      this.framing === "ndjson" ? `${json}\n` : `Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
-    );
+    this.writeRaw(frame(this.framing, json));
   }
 
   /** Sends a request and resolves with its response (result or error). */
@@ -94,23 +161,5 @@ export class RawClient {
       w.resolve(message);
       return false;
     });
-  }
-
-  private next(): RawMessage | undefined {
-    if (this.framing === "ndjson") {
-      const end = this.buffer.indexOf("\n");
-      if (end < 0) return undefined;
-      const line = this.buffer.subarray(0, end).toString("utf8");
-      this.buffer = this.buffer.subarray(end + 1);
-      return JSON.parse(line) as RawMessage;
-    }
-    const headerEnd = this.buffer.indexOf("\r\n\r\n");
-    if (headerEnd < 0) return undefined;
-    const header = this.buffer.subarray(0, headerEnd).toString("ascii");
-    const length = Number(/Content-Length: (\d+)/i.exec(header)?.[1]);
-    if (this.buffer.length < headerEnd + 4 + length) return undefined;
-    const body = this.buffer.subarray(headerEnd + 4, headerEnd + 4 + length).toString("utf8");
-    this.buffer = this.buffer.subarray(headerEnd + 4 + length);
-    return JSON.parse(body) as RawMessage;
   }
 }

@@ -42,6 +42,30 @@ export const ENTRY_OVERHEAD_BYTES = 64;
 /**
  * How deeply the arrays and objects of a value a cell hands out (a stored value, a tool
  * input) may nest, levels. The messages that carry such a value add a few levels, and the
- * whole stays under the 1,000 levels that common JSON parsers (Python's among them) accept.
+ * whole stays under MAX_MESSAGE_DEPTH, the 1,000 levels that common JSON parsers (Python's
+ * among them) accept.
  */
 export const MAX_VALUE_DEPTH = 512;
+
+/**
+ * The longest delay Node keeps for a timer, ms (2^31 − 1, about 24.8 days): a longer one
+ * fires at once. Every deadline either end arms is capped at it, or refused above it.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** The message framings both ends speak: LSP `Content-Length` headers, or one JSON message per line. */
+export const FRAMINGS = ["content-length", "ndjson"] as const;
+export type Framing = (typeof FRAMINGS)[number];
+
+/**
+ * How deep a message may nest (objects and arrays, the message itself being level 1). Deeper
+ * ones are refused with -32600 (a response becomes an error for its request): code that walks
+ * messages recursively, tracing among it, overflows the stack a few thousand levels down.
+ */
+export const MAX_MESSAGE_DEPTH = 1_000;
+
+/**
+ * After the host's input ends, how long cells that need nothing from the host may run on to
+ * give their answers before they are terminated (ms).
+ */
+export const DEFAULT_EOF_GRACE_MS = 10_000;

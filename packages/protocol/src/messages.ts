@@ -2,6 +2,7 @@
 // Objects strip unknown fields so that older peers tolerate newer optional fields.
 import { z } from "zod";
 import { ContentItem } from "./content.js";
+import { FRAMINGS } from "./defaults.js";
 import { JsonObject, JsonValue } from "./json.js";
 import { CellLimits, CellLimitsOverride, DaemonLimits } from "./limits.js";
 
@@ -22,7 +23,7 @@ export const InitializeParams = z.object({
 export type InitializeParams = z.infer<typeof InitializeParams>;
 
 export const ServerCapabilities = z.object({
-  framings: z.array(z.enum(["content-length", "ndjson"])),
+  framings: z.array(z.enum(FRAMINGS)),
   storedValueNotifications: z.boolean(),
 });
 export type ServerCapabilities = z.infer<typeof ServerCapabilities>;

@@ -1,5 +1,6 @@
-// The JSON-RPC adapter: LSP lifecycle, params validation, routing of every SPEC §5 method to
-// the Daemon, and the reverse requests and notifications a cell needs. Thin by design.
+// The JSON-RPC adapter: LSP lifecycle, routing of every SPEC §5 method to the Daemon, the
+// reverse requests and notifications a cell needs, and the end of the host's input. Thin by
+// design: validation and transport are the wire's.
 import {
   CellClosed,
   CellExecute,
@@ -11,14 +12,12 @@ import {
   DaemonStatsRequest,
   ErrorCode,
   Exit,
+  FRAMINGS,
   Initialize,
   type InitializeResult,
   LogTrace,
-  type ParamsOf,
   PROTOCOL_VERSION,
   protocolMajor,
-  type RequestMethod,
-  type ResultOf,
   SessionOpen,
   SessionShutdown,
   SessionStored,
@@ -27,7 +26,8 @@ import {
   Shutdown,
   ToolInvoke,
 } from "@codemode/protocol";
-import { type CancellationToken, type MessageConnection, ResponseError, Trace } from "vscode-jsonrpc/node";
+import { Endpoint, type Wire } from "@codemode/wire";
+import { ResponseError, Trace } from "vscode-jsonrpc/node";
 import type { CellHost } from "../cell.js";
 import { Daemon } from "../daemon.js";
 import { DaemonError } from "../daemon-error.js";
@@ -35,67 +35,56 @@ import type { EnginePool } from "../engine/engine-pool.js";
 import type { Logger } from "../logger.js";
 import type { SessionEvents } from "../session.js";
 import { VERSION } from "../version.js";
-import { FRAMINGS } from "./framings.js";
-import { parseParams } from "./validate.js";
+import { finishAfterInput } from "./end-of-input.js";
+import { HostLink } from "./host-link.js";
 
 export interface ServerOptions {
-  connection: MessageConnection;
+  wire: Wire;
   logger: Logger;
-  framing: "content-length" | "ndjson";
   pool: EnginePool;
   limits: DaemonLimits;
+  /** After the host's input ends, how long cells may run on before they are terminated (ms). */
+  eofGraceMs: number;
   /** Called when the daemon should exit, with LSP's exit code. */
   exit(code: number): void;
 }
 
 type Lifecycle = "uninitialized" | "running" | "shutdown";
-type Handler = (params: unknown, signal: AbortSignal) => unknown;
 
 export function startServer(options: ServerOptions): Daemon {
-  const { connection, logger } = options;
+  const { wire, logger } = options;
+  const { connection } = wire;
   let lifecycle: Lifecycle = "uninitialized";
 
+  const endpoint = new Endpoint(connection, {
+    logger,
+    admit(method, known) {
+      // As LSP: before `initialize`, every other request, known or not, is refused with -32002.
+      if (lifecycle === "uninitialized" && method !== Initialize.method) {
+        throw new ResponseError(ErrorCode.ServerNotInitialized, "the daemon has not been initialized");
+      }
+      if (known && lifecycle === "shutdown" && method !== Shutdown.method) {
+        throw new ResponseError(ErrorCode.InvalidRequest, "the daemon is shutting down");
+      }
+    },
+    toResponseError: (error, method) => toResponseError(error, logger, method),
+  });
+  const hostLink = new HostLink(endpoint);
   const host: CellHost = {
-    invokeTool: (params, token) => reverseRequest(ToolInvoke, params, token),
+    invokeTool: (params, token) => hostLink.request(ToolInvoke, params, token),
     notify: async (params, token) => {
-      await reverseRequest(CellNotify, params, token);
+      await hostLink.request(CellNotify, params, token);
     },
   };
-  // A notification that cannot be written (the host is gone) is logged, never a crash.
-  const notify = (method: string, params: object) => {
-    try {
-      connection.sendNotification(method, params).catch((error: unknown) => logFailure(method, error));
-    } catch (error) {
-      logFailure(method, error);
-    }
-  };
-  const logFailure = (method: string, error: unknown) =>
-    logger.log("warn", "notification not sent", { method, error: String(error) });
   const events: SessionEvents = {
-    cellStarted: (sessionId, cellId, toolCallId) => notify(CellStarted.method, { sessionId, cellId, toolCallId }),
+    cellStarted: (sessionId, cellId, toolCallId) => endpoint.notify(CellStarted, { sessionId, cellId, toolCallId }),
     // After the answer that closed the cell: responses are written in order, from setImmediate.
-    cellClosed: (sessionId, cellId) => setImmediate(() => notify(CellClosed.method, { sessionId, cellId })),
-    stored: (sessionId, cellId, values) => notify(SessionStored.method, { sessionId, cellId, values }),
+    cellClosed: (sessionId, cellId) => setImmediate(() => endpoint.notify(CellClosed, { sessionId, cellId })),
+    stored: (sessionId, cellId, values) => endpoint.notify(SessionStored, { sessionId, cellId, values }),
   };
   const daemon = new Daemon({ host, events, limits: options.limits, pool: options.pool });
 
-  async function reverseRequest<M extends RequestMethod>(
-    method: M,
-    params: ParamsOf<M>,
-    token: CancellationToken,
-  ): Promise<ResultOf<M>> {
-    return (await connection.sendRequest(method.method, params, token)) as ResultOf<M>;
-  }
-
-  const routes = new Map<string, Handler>();
-  function route<M extends RequestMethod>(
-    method: M,
-    handler: (params: ParamsOf<M>, signal: AbortSignal) => ResultOf<M> | Promise<ResultOf<M>>,
-  ): void {
-    routes.set(method.method, (params, signal) => handler(parseParams(method.params, params) as ParamsOf<M>, signal));
-  }
-
-  route(Initialize, (params): InitializeResult => {
+  endpoint.onRequest(Initialize, (params): InitializeResult => {
     if (lifecycle !== "uninitialized") throw new ResponseError(ErrorCode.InvalidRequest, "already initialized");
     if (protocolMajor(params.protocolVersion) !== protocolMajor(PROTOCOL_VERSION)) {
       throw new ResponseError(
@@ -104,7 +93,7 @@ export function startServer(options: ServerOptions): Daemon {
       );
     }
     lifecycle = "running";
-    logger.log("info", "initialized", { client: params.clientInfo });
+    logger.log("info", "initialized", { client: params.clientInfo, framing: wire.framing() });
     return {
       protocolVersion: PROTOCOL_VERSION,
       serverInfo: { name: "codemode-daemon", version: VERSION },
@@ -112,61 +101,46 @@ export function startServer(options: ServerOptions): Daemon {
       limits: daemon.limits,
     };
   });
-  route(Shutdown, async () => {
+  endpoint.onRequest(Shutdown, async () => {
     lifecycle = "shutdown";
     await daemon.shutdown();
     return null;
   });
-  route(SessionOpen, (params) => daemon.openSession(params));
-  route(SessionShutdown, async (params) => {
+  endpoint.onRequest(SessionOpen, (params) => daemon.openSession(params));
+  endpoint.onRequest(SessionShutdown, async (params) => {
     await daemon.shutdownSession(params.sessionId);
     return null;
   });
-  route(SessionStoredValues, (params) => ({ values: daemon.session(params.sessionId).storedValues() }));
-  route(CellExecute, (params, signal) => daemon.session(params.sessionId).execute(params, signal));
-  route(CellWait, (params, signal) => daemon.session(params.sessionId).wait(params.cellId, params.yieldTimeMs, signal));
-  route(CellTerminate, (params) => daemon.session(params.sessionId).terminate(params.cellId));
-  route(DaemonStatsRequest, () => daemon.stats());
+  endpoint.onRequest(SessionStoredValues, (params) => ({ values: daemon.session(params.sessionId).storedValues() }));
+  endpoint.onRequest(CellExecute, (params, signal) => daemon.session(params.sessionId).execute(params, signal));
+  endpoint.onRequest(CellWait, (params, signal) =>
+    daemon.session(params.sessionId).wait(params.cellId, params.yieldTimeMs, signal),
+  );
+  endpoint.onRequest(CellTerminate, (params) => daemon.session(params.sessionId).terminate(params.cellId));
+  endpoint.onRequest(DaemonStatsRequest, () => daemon.stats());
 
-  connection.onRequest(async (method: string, params: unknown, token: CancellationToken) => {
-    // As LSP: before `initialize`, every other request, known or not, is refused with -32002.
-    if (lifecycle === "uninitialized" && method !== Initialize.method) {
-      throw new ResponseError(ErrorCode.ServerNotInitialized, "the daemon has not been initialized");
-    }
-    const handler = routes.get(method);
-    if (!handler) throw new ResponseError(ErrorCode.MethodNotFound, `unknown method ${method}`);
-    if (lifecycle === "shutdown" && method !== Shutdown.method) {
-      throw new ResponseError(ErrorCode.InvalidRequest, "the daemon is shutting down");
-    }
-    const controller = new AbortController();
-    // A request cancelled before dispatch has a token whose event never fires: check it first.
-    if (token.isCancellationRequested) controller.abort();
-    const subscription = token.onCancellationRequested(() => controller.abort());
-    try {
-      return await handler(params, controller.signal);
-    } catch (error) {
-      throw toResponseError(error, logger, method);
-    } finally {
-      subscription.dispose();
-    }
-  });
-
-  connection.onNotification(SetTrace.method, (params: unknown) => {
+  endpoint.onNotification(SetTrace, (params) => {
     // As LSP: notifications before `initialize` are dropped (but `exit`).
     if (lifecycle === "uninitialized") return;
-    const parsed = SetTrace.params.safeParse(params);
-    if (!parsed.success) return;
     const send = (message: string, verbose?: string) => {
       // vscode-jsonrpc traces the $/logTrace notifications we send, too: do not report those.
       if (message.includes(`'${LogTrace.method}'`)) return;
-      notify(LogTrace.method, verbose === undefined ? { message } : { message, verbose });
+      endpoint.notify(LogTrace, verbose === undefined ? { message } : { message, verbose });
     };
-    void connection.trace(Trace.fromString(parsed.data.value), { log: send });
+    void connection.trace(Trace.fromString(params.value), { log: send });
   });
+
+  const exitCode = () => (lifecycle === "shutdown" ? 0 : 1);
+  // `exit` ends the input as its end would: what was read before it is still answered.
   connection.onNotification((method: string) => {
-    if (method === Exit.method) options.exit(lifecycle === "shutdown" ? 0 : 1);
+    if (method === Exit.method) wire.stopReading();
   });
-  connection.onClose(() => options.exit(lifecycle === "shutdown" ? 0 : 1));
+  wire.onInputEnd(() => {
+    hostLink.end();
+    void finishAfterInput({ wire, daemon, logger, graceMs: options.eofGraceMs, code: exitCode, exit: options.exit });
+  });
+  // The host's end of stdout is gone: nothing more can be answered.
+  connection.onClose(() => options.exit(exitCode()));
   connection.listen();
   return daemon;
 }

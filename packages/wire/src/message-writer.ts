@@ -1,12 +1,29 @@
 // Writing JSON-RPC messages, in either framing. Each message is one write issued at once, in
 // call order (vscode-jsonrpc's own writer queues every message behind a setImmediate).
+import type { Framing } from "@codemode/protocol";
 import { AbstractMessageWriter, ErrorCodes, Message, type ResponseMessage } from "vscode-jsonrpc/node";
 
-abstract class ImmediateMessageWriter extends AbstractMessageWriter {
+/** What the writer tells the request-id bookkeeping. */
+export interface WriterHooks {
+  /** A response to the peer's request was written. */
+  answered(id: ResponseMessage["id"]): void;
+  /** One of our requests was written: its answer is awaited. */
+  sent(id: string | number): void;
+}
+
+const frames: Record<Framing, (json: string) => string> = {
+  // LSP framing: a `Content-Length` header, then the UTF-8 JSON body.
+  "content-length": (json) => `Content-Length: ${Buffer.byteLength(json, "utf8")}\r\n\r\n${json}`,
+  // Newline-delimited JSON (one message per line, as MCP's stdio transport).
+  ndjson: (json) => `${json}\n`,
+};
+
+export class FramedMessageWriter extends AbstractMessageWriter {
   constructor(
     private readonly output: NodeJS.WritableStream,
-    /** Told of every response written (the daemon tracks which request ids are answered). */
-    private readonly onResponse: (id: ResponseMessage["id"]) => void = () => {},
+    /** The framing, read at each write: it may be detected from the peer's first message. */
+    private readonly framing: () => Framing,
+    private readonly hooks: WriterHooks,
   ) {
     super();
     output.on("error", (error: Error) => this.fireError(error));
@@ -19,22 +36,25 @@ abstract class ImmediateMessageWriter extends AbstractMessageWriter {
    */
   peerMaxMessageBytes = Number.POSITIVE_INFINITY;
 
-  protected abstract frame(json: string): string;
-
   write(message: Message): Promise<void> {
     let json = serialize(message);
     if (Message.isResponse(message)) {
-      this.onResponse(message.id);
+      this.hooks.answered(message.id);
       json = this.fitted(message, json);
-    }
+    } else if (Message.isRequest(message) && message.id !== null) this.hooks.sent(message.id);
     return new Promise((resolve, reject) => {
-      this.output.write(this.frame(json), (error) => {
+      this.output.write(frames[this.framing()](json), (error) => {
         if (error) {
           this.fireError(error, message);
           reject(error);
         } else resolve();
       });
     });
+  }
+
+  /** Resolves once everything written so far has been handed to the system. */
+  flushed(): Promise<void> {
+    return new Promise((resolve) => this.output.write("", () => resolve()));
   }
 
   end(): void {}
@@ -50,20 +70,6 @@ abstract class ImmediateMessageWriter extends AbstractMessageWriter {
         message: `answer of ${bytes} bytes exceeds the peer's message limit of ${this.peerMaxMessageBytes} bytes`,
       },
     });
-  }
-}
-
-/** LSP framing: a `Content-Length` header, then the UTF-8 JSON body. */
-export class ContentLengthMessageWriter extends ImmediateMessageWriter {
-  protected frame(json: string): string {
-    return `Content-Length: ${Buffer.byteLength(json, "utf8")}\r\n\r\n${json}`;
-  }
-}
-
-/** Newline-delimited JSON (one message per line, as MCP's stdio transport). */
-export class NdjsonMessageWriter extends ImmediateMessageWriter {
-  protected frame(json: string): string {
-    return `${json}\n`;
   }
 }
 
