@@ -133,9 +133,12 @@ describe("the engine reads each value a cell hands over once, and only as the pr
     const daemon = await startDaemon(["--max-workers", "1"]);
     try {
       const neighbour = await daemon.open();
-      const waiting = await daemon.execute(neighbour, `text("n1"); await tools.sleep({ ms: 300 }); text("n2")`, {
-        yieldTimeMs: 50,
-      });
+      const waiting = await daemon.execute(
+        neighbour,
+        `text("n1"); yield_control(); await tools.sleep({ ms: 300 }); text("n2")`,
+        { yieldTimeMs: 30_000 },
+      );
+      expect(waiting).toMatchObject({ status: "yielded", items: [{ text: "n1" }] });
       const sessionId = await daemon.open();
       expect(await daemon.execute(sessionId, source)).toMatchObject(expected);
       expect(await daemon.wait(neighbour, waiting.cellId, 5_000)).toMatchObject({
@@ -512,9 +515,11 @@ describe("whatever store accepts is committed, reported and restorable", () => {
     const sessionId = await daemon.open({ limits: { storedBytes: 1024 * 1024 } });
     closeAfterTest(sessionId);
     const before = (await daemon.stats()).memory.chargedBytes;
-    const first = await daemon.execute(sessionId, `store("a", "v".repeat(900 * 1024)); await new Promise(() => {});`, {
-      yieldTimeMs: 100,
-    });
+    const first = await daemon.execute(
+      sessionId,
+      `store("a", "v".repeat(900 * 1024)); yield_control(); await new Promise(() => {});`,
+      { yieldTimeMs: 30_000 },
+    );
     expect((await daemon.stats()).memory.chargedBytes).toBeGreaterThan(before + 900 * 1024);
     expect((await daemon.terminate(sessionId, first.cellId)).status).toBe("terminated");
     await eventually(async () => (await daemon.stats()).memory.chargedBytes === before);

@@ -1,7 +1,7 @@
 // Damaged input at the wire level, raw bytes in and frames out: a mis-sized frame costs at
 // most itself, a message nested too deep is refused the same whatever the trace level, and
 // a host's stray answers never take the place of real ones.
-import { MAX_MESSAGE_DEPTH } from "@codemode/protocol";
+import { MAX_MESSAGE_DEPTH, MAX_VALUE_DEPTH } from "@codemode/protocol";
 import { describe, expect, it } from "vitest";
 import { answersTo, frame, INIT, RawClient, type RawMessage, requestJson, UNANSWERED } from "./raw-client.js";
 
@@ -126,7 +126,8 @@ describe.each(FRAMINGS)("nesting depth, %s framing", (framing) => {
         });
         expect(answer.result).toMatchObject({
           status: "completed",
-          items: [{ type: "text", text: `tool/invoke params nest deeper than ${MAX_MESSAGE_DEPTH} levels` }],
+          // The cell's own nesting limit, below the message's, refuses it before the wire sees it.
+          items: [{ type: "text", text: `tool input nests deeper than ${MAX_VALUE_DEPTH} levels` }],
         });
       }
       expect(client.received.filter((m) => m.method === "tool/invoke")).toEqual([]);
