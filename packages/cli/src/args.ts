@@ -19,7 +19,9 @@ the --tools module.
 
 Options:
   --tools <module.mjs>  module whose default export (or export \`tools\`) is an array of
-                        { name, description?, inputSchema?, outputSchema?, handler(input) }
+                        { name, description?, inputSchema?, outputSchema?,
+                        handler(input, { signal, cellId, callId }) }; input is checked
+                        against inputSchema (and, in run, results against outputSchema)
   --config <mcp.json>   (mcp) MCP servers in the {"mcpServers": {...}} format
   --http <host:port>    (mcp) serve Streamable HTTP at http://<host:port>/mcp instead of
                         stdio (port 0: any free port; the URL goes to stderr). A host other

@@ -7,7 +7,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { ExitCode, UsageError } from "./exit.js";
 import { openCodeModeServer } from "./mcp/code-mode-server.js";
 import { LOOPBACK_HOSTS, listenHttp } from "./mcp/http-listener.js";
-import { definitionOf, hostToolInvoker, loadTools } from "./tools-module.js";
+import { loadTools } from "./tools-module.js";
 import { VERSION } from "./version.js";
 
 export interface McpCommandOptions {
@@ -31,7 +31,7 @@ export async function serveMcp(options: McpCommandOptions, io: McpCommandIO): Pr
   if (options.http && io.token === undefined && !LOOPBACK_HOSTS.includes(options.http.host)) {
     throw new UsageError(`--http on ${options.http.host} needs a bearer token in CODEMODE_MCP_TOKEN`);
   }
-  const hostTools = options.toolsModule === undefined ? [] : await loadTools(options.toolsModule);
+  const hostTools = await loadTools(options.toolsModule);
   let changed = () => {};
   const servers =
     options.config === undefined
@@ -54,11 +54,10 @@ export async function serveMcp(options: McpCommandOptions, io: McpCommandIO): Pr
           : `codemode mcp: ${status.error ?? `${status.server} is ${status.state}`}\n`,
       );
     }
-    const invokeHostTool = hostToolInvoker(hostTools);
     const invokeTool: CodeModeSessionDelegate["invokeTool"] = (call, signal) =>
-      servers?.owns(call) ? servers.invokeTool(call, signal) : invokeHostTool(call, signal);
+      servers?.owns(call) ? servers.invokeTool(call, signal) : hostTools.invokeTool(call, signal);
     const tools = async (): Promise<ToolDefinition[]> => [
-      ...hostTools.map(definitionOf),
+      ...hostTools.definitions,
       ...((await servers?.tools()) ?? []),
     ];
 

@@ -1,17 +1,11 @@
 // `codemode run`: one file run as a cell in a fresh daemon, each observation printed as the
 // model would read it.
 import { readFile } from "node:fs/promises";
-import {
-  CodeModeClient,
-  type CodeModeSessionDelegate,
-  parseExecSource,
-  renderOutcome,
-  type WaitOutcome,
-} from "@codemode/client";
+import { CodeModeClient, parseExecSource, renderOutcome, type WaitOutcome } from "@codemode/client";
 import { DEFAULT_YIELD_TIME_MS } from "@codemode/protocol/defaults";
 import { ExitCode, UsageError } from "./exit.js";
 import { printable } from "./print.js";
-import { definitionOf, type HostTool, hostToolInvoker, loadTools } from "./tools-module.js";
+import { loadTools } from "./tools-module.js";
 
 export interface RunOptions {
   file: string;
@@ -32,7 +26,11 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
   const input = await readFile(options.file, "utf8").catch((error: Error) => {
     throw new UsageError(`cannot read ${options.file}: ${error.message}`);
   });
-  const tools = options.toolsModule === undefined ? [] : await loadTools(options.toolsModule);
+  // A development tool: results are checked against their output schemas too.
+  const tools = await loadTools(options.toolsModule, {
+    checkOutput: true,
+    notify: async (notification) => io.err(`notify: ${notification.text}\n`),
+  });
   let parsed: ReturnType<typeof parseExecSource>;
   try {
     parsed = parseExecSource(input);
@@ -51,13 +49,13 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
   });
   const client = await CodeModeClient.start();
   try {
-    const session = await client.openSession({ delegate: delegateFor(tools, io) });
+    const session = await client.openSession({ delegate: tools });
     if (interrupted) return ExitCode.interrupted;
     let started = performance.now();
     const cell = await session.execute({
       toolCallId: "codemode-run",
       source: parsed.source,
-      enabledTools: tools.map(definitionOf),
+      enabledTools: tools.definitions,
       yieldTimeMs,
     });
     stop = once(() => session.terminate(cell.cellId));
@@ -80,15 +78,6 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
   } finally {
     await client.close();
   }
-}
-
-function delegateFor(tools: HostTool[], io: RunIO): CodeModeSessionDelegate {
-  return {
-    invokeTool: hostToolInvoker(tools),
-    async notify(notification) {
-      io.err(`notify: ${notification.text}\n`);
-    },
-  };
 }
 
 /** `action`, run at most once: later calls get the first call's promise. */

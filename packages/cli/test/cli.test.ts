@@ -71,6 +71,29 @@ describe("codemode run", () => {
     expect(code).toBe(1);
   });
 
+  it("input breaking a tool's inputSchema rejects with what is wrong; a result breaking its outputSchema too", async () => {
+    const tools = join(dir, "typed-tools.mjs");
+    writeFileSync(
+      tools,
+      `const number = { type: "number" };
+      export default [
+        { name: "multiply", inputSchema: { type: "object", properties: { a: number, b: number }, required: ["a", "b"] },
+          outputSchema: number, handler: ({ a, b }) => a * b },
+        { name: "liar", outputSchema: number, handler: () => "7" },
+      ];`,
+    );
+    const file = cellFile(
+      `for (const call of [() => tools.multiply({ a: "x", b: 2 }), () => tools.multiply({ a: 6, b: 7 }), () => tools.liar()]) {
+        try { text(await call()); } catch (error) { text(error); }
+      }`,
+    );
+    const { code, stdout } = await codemode("run", file, "--tools", tools);
+    expect(stdout).toContain(
+      "Output:\ntools.multiply: input.a must be number\n42\ntools.liar: output must be number (the result breaks its outputSchema)\n",
+    );
+    expect(code).toBe(0);
+  });
+
   it("--follow keeps waiting on a cell that yielded until it completes", async () => {
     const file = cellFile(
       `text("first"); yield_control(); await new Promise((r) => setTimeout(r, 100)); text("second");`,
@@ -161,5 +184,12 @@ describe("codemode usage", () => {
     const bad = await codemode("run", DEMO, "--tools", badTools);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^codemode: cannot load tools from .* must export an array of tools/);
+    const malformed = cellFile("").replace(/\.js$/, ".mjs");
+    writeFileSync(malformed, `export default [{ name: "x", handler() {}, inputSchema: { type: "numbr" } }];`);
+    const refused = await codemode("run", DEMO, "--tools", malformed);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^codemode: cannot load tools from .*: tool x: inputSchema is not a valid JSON Schema: /,
+    );
   });
 });
