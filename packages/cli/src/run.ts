@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { CodeModeClient, parseExecSource, renderOutcome, type WaitOutcome } from "@codemode/client";
 import { DEFAULT_YIELD_TIME_MS } from "@codemode/protocol/defaults";
+import { type ApprovalIO, type ApproveMode, approvalPolicy } from "./approval-policy.js";
 import { ExitCode, UsageError } from "./exit.js";
 import { printable } from "./print.js";
 import { loadTools } from "./tools-module.js";
@@ -12,11 +13,12 @@ export interface RunOptions {
   toolsModule?: string;
   yieldTimeMs?: number;
   follow: boolean;
+  /** Default `ask`. */
+  approve?: ApproveMode | undefined;
 }
 
-export interface RunIO {
+export interface RunIO extends ApprovalIO {
   out(text: string): void;
-  err(text: string): void;
   /** Registers what an interrupt (Ctrl-C) does. */
   onInterrupt(handler: () => void): void;
 }
@@ -27,9 +29,11 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
     throw new UsageError(`cannot read ${options.file}: ${error.message}`);
   });
   // A development tool: results are checked against their output schemas too.
+  const approve = options.approve ?? "ask";
   const tools = await loadTools(options.toolsModule, {
     checkOutput: true,
     notify: async (notification) => io.err(`notify: ${notification.text}\n`),
+    onApprovalRequest: approvalPolicy(approve, () => tools, io),
   });
   let parsed: ReturnType<typeof parseExecSource>;
   try {
@@ -62,10 +66,14 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
     if (interrupted) stop().catch(() => {});
     let outcome: WaitOutcome = await cell.initialResponse;
     for (;;) {
-      io.out(printable(renderOutcome(outcome, { wallTimeMs: performance.now() - started, maxTokens })));
+      const awaitingApproval = outcome.status === "yielded" ? tools.pendingApprovals(cell.cellId) : [];
+      const wallTimeMs = performance.now() - started;
+      io.out(printable(renderOutcome(outcome, { wallTimeMs, maxTokens, awaitingApproval })));
       if (outcome.status !== "yielded") break;
       started = performance.now();
-      if (options.follow && !interrupted) {
+      // A question open on the terminal is waited for, as with --follow.
+      const asking = approve === "ask" && awaitingApproval.length > 0;
+      if ((options.follow || asking) && !interrupted) {
         outcome = await session.wait({ cellId: cell.cellId, yieldTimeMs });
       } else {
         if (!interrupted) io.err(`codemode: cell ${cell.cellId} is still running; terminating it (--follow waits)\n`);

@@ -2,7 +2,7 @@
 // that run the model's calls against a session and answer with what the model reads.
 import type { ContentItem, ToolDefinitionInput } from "@codemode/protocol";
 import type { CodeModeSession } from "../types.js";
-import { type ModelAnswer, refusal, runExec, runWait } from "./cell-calls.js";
+import { type Approvals, type ModelAnswer, refusal, runExec, runWait } from "./cell-calls.js";
 import { execToolDescription } from "./tool-description.js";
 import { WAIT_TOOL, WAIT_TOOL_NAME } from "./wait-tool.js";
 
@@ -19,6 +19,12 @@ export interface ExecToolDefinition {
 export interface CodeModeToolsOptions {
   /** The host tools a cell may call, as `tools.<name>()`; they are also described to the model. */
   tools: ToolDefinitionInput[];
+  /**
+   * Where a running cell's calls waiting for approval are found (the session's
+   * `ToolRegistry`): each observation of the cell names them (`Waiting for approval:
+   * tools.x (tool-3)`).
+   */
+  approvals?: Approvals;
 }
 
 /** A call the model made, as an agent loop receives it. */
@@ -55,9 +61,14 @@ export function createCodeModeTools(session: CodeModeSession, options: CodeModeT
   async function handle(call: ModelToolCall): Promise<ModelAnswer> {
     if (call.name === EXEC_TOOL_NAME) {
       if (typeof call.input !== "string") throw new TypeError("exec input must be the raw source text");
-      return runExec(session, { callId: call.callId, code: call.input, enabledTools: options.tools });
+      return runExec(session, {
+        callId: call.callId,
+        code: call.input,
+        enabledTools: options.tools,
+        approvals: options.approvals,
+      });
     }
-    if (call.name === WAIT_TOOL_NAME) return runWait(session, call.input);
+    if (call.name === WAIT_TOOL_NAME) return runWait(session, call.input, undefined, options.approvals);
     return refusal(`unknown tool ${call.name}; the tools are ${EXEC_TOOL_NAME} and ${WAIT_TOOL_NAME}`);
   }
 

@@ -1,7 +1,7 @@
 // The model-facing layer: what a host hands the model as `exec` and `wait`, and how results read.
 
 export { callToolResultSchema, MCP_TYPES } from "./call-tool-result.js";
-export { type ExecCall, type ModelAnswer, refusal, runExec, runWait } from "./cell-calls.js";
+export { type Approvals, type ExecCall, type ModelAnswer, refusal, runExec, runWait } from "./cell-calls.js";
 export {
   type CodeModeTools,
   type CodeModeToolsOptions,

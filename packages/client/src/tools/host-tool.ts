@@ -27,6 +27,12 @@ export interface HostTool<Input = unknown> {
   /** Declared to the model; checked against each result only when the registry's `checkOutput` is on. */
   outputSchema?: JsonSchema;
   /**
+   * Whether a call waits for the host's `approve` or `deny` before the handler runs (default
+   * false). A function decides per call, from the input (already checked against the
+   * inputSchema); what it throws rejects the call.
+   */
+  needsApproval?: boolean | ((input: Input, context: HostToolContext) => boolean | Promise<boolean>);
+  /**
    * Runs the call: gets the cell's JSON input (`{}` when the cell passed none and an
    * `inputSchema` is declared, else `undefined`) and returns JSON (`undefined` becomes
    * `null`). What it throws becomes the text the cell's promise rejects with.
@@ -54,5 +60,8 @@ export function checkHostTool(value: unknown, where: string): asserts value is H
   if (typeof tool.handler !== "function") throw new TypeError(`${where} (${tool.name}) needs a \`handler\` function`);
   if (tool.description !== undefined && typeof tool.description !== "string") {
     throw new TypeError(`${where} (${tool.name}): \`description\` must be a string`);
+  }
+  if (![undefined, true, false].includes(tool.needsApproval as never) && typeof tool.needsApproval !== "function") {
+    throw new TypeError(`${where} (${tool.name}): \`needsApproval\` must be a boolean or a function`);
   }
 }

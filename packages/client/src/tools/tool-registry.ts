@@ -2,7 +2,8 @@
 // against the tool's inputSchema before the handler runs.
 import { type JsonValue, jsToolName, type ToolDefinitionInput } from "@codemode/protocol";
 import type { CellNotification, CodeModeSessionDelegate, NestedToolCall } from "../types.js";
-import { checkHostTool, definitionOf, type HostTool } from "./host-tool.js";
+import { ApprovalGate, type PendingApproval } from "./approvals.js";
+import { checkHostTool, definitionOf, type HostTool, type HostToolContext } from "./host-tool.js";
 import { compileSchemaCheck, type SchemaCheck } from "./schema-check.js";
 
 export interface ToolRegistryOptions {
@@ -14,6 +15,8 @@ export interface ToolRegistryOptions {
   checkOutput?: boolean;
   /** Gets the cells' `notify()` texts (default: dropped). */
   notify?: CodeModeSessionDelegate["notify"];
+  /** Told of each call that starts waiting for approval (say, to ask a person). */
+  onApprovalRequest?: (request: PendingApproval) => void;
 }
 
 interface RegisteredTool {
@@ -28,11 +31,13 @@ export class ToolRegistry implements CodeModeSessionDelegate {
   /** What to pass as `enabledTools` (and to `createCodeModeTools`), in the order given. */
   readonly definitions: ToolDefinitionInput[];
   private readonly byName = new Map<string, RegisteredTool>();
+  private readonly approvals: ApprovalGate;
 
   constructor(
     tools: readonly HostTool[],
     private readonly options: ToolRegistryOptions = {},
   ) {
+    this.approvals = new ApprovalGate(options.onApprovalRequest);
     tools.forEach((tool, index) => {
       checkHostTool(tool, `tool ${index}`);
       if (this.byName.has(tool.name)) throw new TypeError(`two tools are named ${tool.name}`);
@@ -58,11 +63,41 @@ export class ToolRegistry implements CodeModeSessionDelegate {
     const input = call.input === undefined && tool.inputSchema !== undefined ? {} : call.input;
     const inputProblem = entry.checkInput?.(input);
     if (inputProblem !== undefined) throw new Error(`${label}: ${inputProblem}`);
-    const result = ((await tool.handler(input, { signal, cellId: call.cellId, callId: call.callId })) ??
-      null) as JsonValue;
+    const context: HostToolContext = { signal, cellId: call.cellId, callId: call.callId };
+    if (await needsApprovalOf(tool, input, context)) {
+      const request = {
+        cellId: call.cellId,
+        callId: call.callId,
+        tool: tool.name,
+        input: input as JsonValue | undefined,
+      };
+      const decision = await this.approvals.wait(request, signal);
+      if (decision.kind === "denied") throw new Error(`${label} was denied: ${decision.reason}`);
+      if (decision.kind === "cancelled") throw new Error(`${label} was cancelled while it waited for approval`);
+    }
+    const result = ((await tool.handler(input, context)) ?? null) as JsonValue;
     const outputProblem = entry.checkOutput?.(result);
     if (outputProblem !== undefined) throw new Error(`${label}: ${outputProblem} (the result breaks its outputSchema)`);
     return result;
+  }
+
+  /** The calls waiting for approval, oldest first; of one cell when `cellId` is given. */
+  pendingApprovals(cellId?: string): PendingApproval[] {
+    return this.approvals.pending(cellId);
+  }
+
+  /**
+   * Lets the call waiting for approval run its handler. `cellId` is needed only when calls of
+   * several cells share the id. Throws an `Error` saying why when no such call waits (say, its
+   * cell was terminated or lost with its daemon, and the call with it).
+   */
+  approve(callId: string, cellId?: string): void {
+    this.approvals.decide(callId, cellId, { kind: "approved" });
+  }
+
+  /** Rejects the call waiting for approval (`tools.x was denied: {reason}`); throws as `approve`. */
+  deny(callId: string, reason: string, cellId?: string): void {
+    this.approvals.decide(callId, cellId, { kind: "denied", reason });
   }
 
   async notify(notification: CellNotification, signal: AbortSignal): Promise<void> {
@@ -74,6 +109,11 @@ export class ToolRegistry implements CodeModeSessionDelegate {
     const known = [...this.byName.keys()];
     return `unknown tool ${name}; the host tools are ${known.length === 0 ? "none" : known.join(", ")}`;
   }
+}
+
+async function needsApprovalOf(tool: HostTool, input: unknown, context: HostToolContext): Promise<boolean> {
+  const rule = tool.needsApproval;
+  return typeof rule === "function" ? (await rule(input, context)) === true : rule === true;
 }
 
 /** The registry of `tools` (see `ToolRegistry`); throws a `TypeError` naming a malformed tool or schema. */
