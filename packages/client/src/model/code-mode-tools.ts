@@ -38,10 +38,14 @@ export interface ModelToolCall {
 }
 
 export interface CodeModeTools {
-  exec: ExecToolDefinition;
+  /**
+   * Made anew on each read: its description declares the result types the session learned
+   * so far for tools without an outputSchema. Read it (or `definitions`) for every request.
+   */
+  readonly exec: ExecToolDefinition;
   wait: typeof WAIT_TOOL;
   /** Both definitions, in the order to hand them to the model. */
-  definitions: [ExecToolDefinition, typeof WAIT_TOOL];
+  readonly definitions: [ExecToolDefinition, typeof WAIT_TOOL];
   /**
    * Runs a model's call of `exec` or `wait` and returns the content the model reads. A mistake
    * of the model (bad source pragma, bad arguments, a cell already observed) is answered as
@@ -51,12 +55,12 @@ export interface CodeModeTools {
 }
 
 export function createCodeModeTools(session: CodeModeSession, options: CodeModeToolsOptions): CodeModeTools {
-  const exec: ExecToolDefinition = {
+  const exec = (): ExecToolDefinition => ({
     type: "custom",
     name: EXEC_TOOL_NAME,
-    description: execToolDescription(options.tools),
+    description: describeExec(session, options.tools),
     format: { type: "text" },
-  };
+  });
 
   async function handle(call: ModelToolCall): Promise<ModelAnswer> {
     if (call.name === EXEC_TOOL_NAME) {
@@ -73,9 +77,23 @@ export function createCodeModeTools(session: CodeModeSession, options: CodeModeT
   }
 
   return {
-    exec,
+    get exec() {
+      return exec();
+    },
     wait: WAIT_TOOL,
-    definitions: [exec, WAIT_TOOL],
+    get definitions(): [ExecToolDefinition, typeof WAIT_TOOL] {
+      return [exec(), WAIT_TOOL];
+    },
     handle: async (call) => (await handle(call)).items,
   };
+}
+
+/** `exec`'s description, with the result types `session` learned for tools that declare none. */
+export function describeExec(session: CodeModeSession, tools: readonly ToolDefinitionInput[]): string {
+  return execToolDescription(
+    tools.map((tool) => {
+      const observed = tool.outputSchema === undefined ? session.observedResultSchema?.(tool.name) : undefined;
+      return observed === undefined ? tool : { ...tool, observedOutputSchema: observed };
+    }),
+  );
 }

@@ -6,6 +6,7 @@ export {
   type CodeModeTools,
   type CodeModeToolsOptions,
   createCodeModeTools,
+  describeExec,
   EXEC_TOOL_NAME,
   type ExecToolDefinition,
   type ModelToolCall,
@@ -15,7 +16,13 @@ export { type ExecSource, ExecSourceErrors, parseExecSource } from "./exec-sourc
 export { isJsIdentifier, jsToolName } from "./identifiers.js";
 export { type RenderOptions, renderOutcome } from "./render.js";
 export { schemaToTypeScript } from "./schema-to-ts.js";
-export { type DescribedTool, EXEC_ENVIRONMENT, execToolDescription, toolDeclaration } from "./tool-description.js";
+export {
+  type DescribedTool,
+  EXEC_ENVIRONMENT,
+  execToolDescription,
+  OBSERVED_TYPE_NOTE,
+  toolDeclaration,
+} from "./tool-description.js";
 export {
   countLines,
   DEFAULT_MAX_OUTPUT_TOKENS,
