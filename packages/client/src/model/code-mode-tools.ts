@@ -3,6 +3,7 @@
 import type { ContentItem, ToolDefinitionInput } from "@codemode/protocol";
 import type { CodeModeSession } from "../types.js";
 import { type Approvals, type ModelAnswer, refusal, runExec, runWait } from "./cell-calls.js";
+import { type ExecArguments, parseExecArguments } from "./exec-arguments.js";
 import { execToolDescription } from "./tool-description.js";
 import { WAIT_TOOL, WAIT_TOOL_NAME } from "./wait-tool.js";
 
@@ -33,7 +34,10 @@ export interface ModelToolCall {
   name: string;
   /** The model's id of the call; an `exec` cell's notifications carry it. */
   callId: string;
-  /** `exec`: the raw source text; `wait`: the arguments, as JSON text or already parsed. */
+  /**
+   * `exec`: the raw source text (a custom tool) or its function arguments; `wait`: the
+   * arguments, as JSON text or already parsed.
+   */
   input: unknown;
 }
 
@@ -62,20 +66,6 @@ export function createCodeModeTools(session: CodeModeSession, options: CodeModeT
     format: { type: "text" },
   });
 
-  async function handle(call: ModelToolCall): Promise<ModelAnswer> {
-    if (call.name === EXEC_TOOL_NAME) {
-      if (typeof call.input !== "string") throw new TypeError("exec input must be the raw source text");
-      return runExec(session, {
-        callId: call.callId,
-        code: call.input,
-        enabledTools: options.tools,
-        approvals: options.approvals,
-      });
-    }
-    if (call.name === WAIT_TOOL_NAME) return runWait(session, call.input, undefined, options.approvals);
-    return refusal(`unknown tool ${call.name}; the tools are ${EXEC_TOOL_NAME} and ${WAIT_TOOL_NAME}`);
-  }
-
   return {
     get exec() {
       return exec();
@@ -84,8 +74,43 @@ export function createCodeModeTools(session: CodeModeSession, options: CodeModeT
     get definitions(): [ExecToolDefinition, typeof WAIT_TOOL] {
       return [exec(), WAIT_TOOL];
     },
-    handle: async (call) => (await handle(call)).items,
+    handle: async (call) => {
+      if (call.name === EXEC_TOOL_NAME && typeof call.input !== "string") {
+        throw new TypeError("exec input must be the raw source text");
+      }
+      return (await answerModelCall(session, options, call, "freeform")).items;
+    },
   };
+}
+
+/**
+ * Runs a model's call of `exec` or `wait` (any other name is refused as text). `exec`'s input
+ * is the raw source (`freeform`, the Responses API's custom tool) or the function arguments
+ * `{code, yield_time_ms?, max_output_tokens?}` as an object or JSON text (`function`);
+ * `wait`'s are its function arguments. A model's mistake is answered as text.
+ */
+export async function answerModelCall(
+  session: CodeModeSession,
+  options: CodeModeToolsOptions,
+  call: ModelToolCall,
+  execForm: "freeform" | "function",
+  signal?: AbortSignal,
+): Promise<ModelAnswer> {
+  const { tools: enabledTools, approvals } = options;
+  if (call.name === EXEC_TOOL_NAME) {
+    if (execForm === "freeform") {
+      return runExec(session, { callId: call.callId, code: String(call.input), enabledTools, approvals, signal });
+    }
+    let parsed: ExecArguments;
+    try {
+      parsed = parseExecArguments(call.input);
+    } catch (error) {
+      return refusal((error as Error).message);
+    }
+    return runExec(session, { ...parsed, callId: call.callId, enabledTools, approvals, signal });
+  }
+  if (call.name === WAIT_TOOL_NAME) return runWait(session, call.input, signal, approvals);
+  return refusal(`unknown tool ${call.name}; the tools are ${EXEC_TOOL_NAME} and ${WAIT_TOOL_NAME}`);
 }
 
 /** `exec`'s description, with the result types `session` learned for tools that declare none. */

@@ -1,8 +1,24 @@
 // The model-facing layer: what a host hands the model as `exec` and `wait`, and how results read.
 
+export {
+  type AnthropicTool,
+  type AnthropicToolResult,
+  type AnthropicToolResultContent,
+  type AnthropicTools,
+  type AnthropicToolUse,
+  createAnthropicTools,
+} from "./anthropic-messages.js";
 export { callToolResultSchema, MCP_TYPES } from "./call-tool-result.js";
 export { type Approvals, type ExecCall, type ModelAnswer, refusal, runExec, runWait } from "./cell-calls.js";
 export {
+  type ChatCompletionsFunctionTool,
+  type ChatCompletionsToolCall,
+  type ChatCompletionsToolMessage,
+  type ChatCompletionsTools,
+  createChatCompletionsTools,
+} from "./chat-completions.js";
+export {
+  answerModelCall,
   type CodeModeTools,
   type CodeModeToolsOptions,
   createCodeModeTools,
@@ -16,6 +32,7 @@ export { type ExecSource, ExecSourceErrors, parseExecSource } from "./exec-sourc
 export { isJsIdentifier, jsToolName } from "./identifiers.js";
 export { type RenderOptions, renderOutcome } from "./render.js";
 export { schemaToTypeScript } from "./schema-to-ts.js";
+export { IMAGE_NOT_SHOWN, textOnly } from "./text-only.js";
 export {
   type DescribedTool,
   EXEC_ENVIRONMENT,
