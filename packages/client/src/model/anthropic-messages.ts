@@ -4,6 +4,7 @@ import type { ContentItem } from "@codemode/protocol";
 import type { CodeModeSession } from "../types.js";
 import { answerModelCall, type CodeModeToolsOptions, describeExec, EXEC_TOOL_NAME } from "./code-mode-tools.js";
 import { EXEC_TOOL_PARAMETERS } from "./exec-arguments.js";
+import { parseImageDataUrl } from "./image-data-url.js";
 import { IMAGE_NOT_SHOWN } from "./text-only.js";
 import { WAIT_TOOL_DESCRIPTION, WAIT_TOOL_NAME, WAIT_TOOL_PARAMETERS } from "./wait-tool.js";
 
@@ -86,8 +87,8 @@ export function createAnthropicTools(session: CodeModeSession, options: CodeMode
 /** An image as a base64 `image` block when it is a `data:` URL of a type the API takes; else a note. */
 function anthropicContent(item: ContentItem): AnthropicToolResultContent {
   if (item.type === "text") return item;
-  const match = /^data:([^;,]+);base64,(.*)$/s.exec(item.imageUrl);
-  const mediaType = IMAGE_MEDIA_TYPES.find((type) => type === match?.[1]);
-  if (!match || mediaType === undefined) return { type: "text", text: IMAGE_NOT_SHOWN };
-  return { type: "image", source: { type: "base64", media_type: mediaType, data: match[2] as string } };
+  const image = parseImageDataUrl(item.imageUrl);
+  const mediaType = IMAGE_MEDIA_TYPES.find((type) => type === image?.mediaType);
+  if (!image || mediaType === undefined) return { type: "text", text: IMAGE_NOT_SHOWN };
+  return { type: "image", source: { type: "base64", media_type: mediaType, data: image.data } };
 }

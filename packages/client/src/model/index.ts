@@ -30,6 +30,7 @@ export {
 export { EXEC_TOOL_PARAMETERS, type ExecArguments, parseExecArguments } from "./exec-arguments.js";
 export { type ExecSource, ExecSourceErrors, parseExecSource } from "./exec-source.js";
 export { isJsIdentifier, jsToolName } from "./identifiers.js";
+export { parseImageDataUrl } from "./image-data-url.js";
 export { type RenderOptions, renderOutcome } from "./render.js";
 export { schemaToTypeScript } from "./schema-to-ts.js";
 export { IMAGE_NOT_SHOWN, textOnly } from "./text-only.js";
