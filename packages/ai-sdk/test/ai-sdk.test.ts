@@ -1,29 +1,10 @@
 // exec and wait as AI SDK tools: the README's loop with `generateText` and a scripted model in
 // the AI SDK's provider wire shapes (LanguageModelV3), running cells in the real daemon.
-
 import type { LanguageModelV3CallOptions, LanguageModelV3GenerateResult } from "@ai-sdk/provider";
-import { CodeModeClient, type HostTool, toolRegistry } from "@codemode/client";
+import { CodeModeClient, toolRegistry } from "@codemode/client";
 import { MockLanguageModelV3 } from "ai/test";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { aiSdkAgent } from "./examples/agent.js";
-
-let client: CodeModeClient;
-beforeAll(async () => {
-  client = await CodeModeClient.start();
-});
-afterAll(async () => {
-  await client.close();
-});
-
-const multiply: HostTool<{ a: number; b: number }> = {
-  name: "multiply",
-  inputSchema: {
-    type: "object",
-    properties: { a: { type: "number" }, b: { type: "number" } },
-    required: ["a", "b"],
-  },
-  handler: ({ a, b }) => a * b,
-};
 
 const usage = {
   inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
@@ -58,7 +39,16 @@ const textOf = (parts: ReturnType<typeof toolResult>) =>
   (parts ?? []).map((part) => (part.type === "text" ? part.text : `[${part.type}]`)).join("");
 
 it("generateText runs exec and wait end to end: a refused input, a fix that yields, a wait, an image", async () => {
-  const registry = toolRegistry([multiply as HostTool]);
+  // One tool, its input checked against its schema: numbers only.
+  const number = { type: "number" };
+  const registry = toolRegistry([
+    {
+      name: "multiply",
+      inputSchema: { type: "object", properties: { a: number, b: number }, required: ["a", "b"] },
+      handler: (input) => (input as { a: number }).a * (input as { b: number }).b,
+    },
+  ]);
+  await using client = await CodeModeClient.start();
   const session = await client.openSession({ delegate: registry });
   const turns = [
     toolCall("call_1", "exec", { code: `text(await tools.multiply({ a: "6", b: 7 }));` }),

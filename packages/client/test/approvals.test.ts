@@ -1,31 +1,24 @@
 // Approvals without replay, over the real daemon: a call of a tool that needs approval stays
 // pending in its live cell until the host approves or denies it, and exec/wait say so.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  CodeModeClient,
   type ContentItem,
   createCodeModeTools,
   type HostTool,
   type PendingApproval,
   type ToolRegistryOptions,
   toolRegistry,
-} from "../src/index.js";
+} from "@codemode/client";
+import { describe, expect, it } from "vitest";
+import { registrySessions } from "./registry-sessions.js";
 
-let client: CodeModeClient;
-beforeAll(async () => {
-  client = await CodeModeClient.start();
-});
-afterAll(async () => {
-  await client.close();
-});
+const daemon = registrySessions();
 
 const header = (items: ContentItem[]) => (items[0]?.type === "text" ? items[0].text : "").split("\n");
 const output = (items: ContentItem[]) => items.slice(1).map((item) => (item.type === "text" ? item.text : item.type));
 
 /** A session over a registry of `tools`, with exec and wait as a model calls them. */
 async function agent(tools: HostTool[], options?: ToolRegistryOptions) {
-  const registry = toolRegistry(tools, options);
-  const session = await client.openSession({ delegate: registry });
+  const { registry, session } = await daemon.open(tools, options);
   const codeMode = createCodeModeTools(session, { tools: registry.definitions, approvals: registry });
   let calls = 0;
   const exec = (code: string, yieldTimeMs = 300) =>
@@ -176,7 +169,7 @@ describe("approvals", () => {
     const { registry, session, exec } = await agent([tool]);
     await exec(`await tools.delete_file({ path: "a.txt" });`);
     expect(registry.pendingApprovals()).toHaveLength(1);
-    const link = client.daemon;
+    const link = daemon.client().daemon;
     link?.kill();
     await until(() => registry.pendingApprovals().length === 0);
     expect(() => registry.approve("tool-1")).toThrow("tool-1 no longer waits for approval: its cell ended first");

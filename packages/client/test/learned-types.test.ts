@@ -1,22 +1,10 @@
 // Learned result types over the real daemon: a session learns the type of results of tools
 // without an outputSchema and the next exec description declares it, marked as observed.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  CodeModeClient,
-  createCodeModeTools,
-  type HostTool,
-  OBSERVED_TYPE_NOTE,
-  toolDeclaration,
-  toolRegistry,
-} from "../src/index.js";
+import { createCodeModeTools, type HostTool, OBSERVED_TYPE_NOTE, toolDeclaration } from "@codemode/client";
+import { expect, it } from "vitest";
+import { registrySessions } from "./registry-sessions.js";
 
-let client: CodeModeClient;
-beforeAll(async () => {
-  client = await CodeModeClient.start();
-});
-afterAll(async () => {
-  await client.close();
-});
+const daemon = registrySessions();
 
 const results: unknown[] = [];
 const TOOLS: HostTool[] = [
@@ -35,8 +23,7 @@ function declarationIn(description: string, name: string): string {
 }
 
 async function agent() {
-  const registry = toolRegistry(TOOLS);
-  const session = await client.openSession({ delegate: registry });
+  const { registry, session } = await daemon.open(TOOLS);
   const codeMode = createCodeModeTools(session, { tools: registry.definitions });
   let calls = 0;
   const exec = (code: string) => codeMode.handle({ name: "exec", callId: `call_${++calls}`, input: code });

@@ -1,30 +1,15 @@
 // exec and wait for every model API: the README's agent loops, with the API's own SDK client
 // talking to a scripted model in its exact wire shapes, running cells in the real daemon.
 import Anthropic from "@anthropic-ai/sdk";
-import { CodeModeClient, type HostTool, IMAGE_NOT_SHOWN, toolRegistry } from "@codemode/client";
+import { IMAGE_NOT_SHOWN } from "@codemode/client";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { anthropicMessagesAgent } from "./examples/anthropic-messages-agent.js";
 import { chatCompletionsAgent } from "./examples/chat-completions-agent.js";
+import { multiply, registrySessions } from "./registry-sessions.js";
 import { scriptedModel, textOf } from "./scripted-model.js";
 
-let client: CodeModeClient;
-beforeAll(async () => {
-  client = await CodeModeClient.start();
-});
-afterAll(async () => {
-  await client.close();
-});
-
-const multiply: HostTool<{ a: number; b: number }> = {
-  name: "multiply",
-  inputSchema: {
-    type: "object",
-    properties: { a: { type: "number" }, b: { type: "number" } },
-    required: ["a", "b"],
-  },
-  handler: ({ a, b }) => a * b,
-};
+const daemon = registrySessions();
 
 /** What the scripted model writes, turn by turn: a mistake, a fix that yields, a wait. */
 const WRONG = `text(await tools.multiply({ a: "6", b: 7 }));`;
@@ -34,11 +19,7 @@ await new Promise((resolve) => setTimeout(resolve, 20));
 text(\`product: \${product}\`);`;
 const IMAGE = `image("data:image/png;base64,iVBORw0KGgo=");`;
 
-async function agentSession() {
-  const registry = toolRegistry([multiply as HostTool]);
-  const session = await client.openSession({ delegate: registry });
-  return { registry, session };
-}
+const agentSession = () => daemon.open([multiply]);
 
 describe("Chat Completions", () => {
   const completion = (message: Record<string, unknown>) => ({

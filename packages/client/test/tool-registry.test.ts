@@ -1,22 +1,16 @@
 // Host tools as values over the real daemon: dispatch by name, input checked against the
 // inputSchema before the handler runs, output checked in development mode.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  CodeModeClient,
   type HostTool,
   type JsonSchema,
   type RuntimeResponse,
   type ToolRegistryOptions,
   toolRegistry,
-} from "../src/index.js";
+} from "@codemode/client";
+import { describe, expect, it } from "vitest";
+import { multiply, registrySessions } from "./registry-sessions.js";
 
-let client: CodeModeClient;
-beforeAll(async () => {
-  client = await CodeModeClient.start();
-});
-afterAll(async () => {
-  await client.close();
-});
+const daemon = registrySessions();
 
 /** Runs `source` with `tools` registered; returns the cell's text output (or its error) and the handler calls. */
 async function runCell(tools: HostTool[], source: string, options?: ToolRegistryOptions) {
@@ -28,8 +22,7 @@ async function runCell(tools: HostTool[], source: string, options?: ToolRegistry
       return tool.handler(input, context);
     },
   }));
-  const registry = toolRegistry(recorded, options);
-  const session = await client.openSession({ delegate: registry });
+  const { registry, session } = await daemon.open(recorded, options);
   try {
     const cell = await session.execute({ toolCallId: "call", source, enabledTools: registry.definitions });
     const outcome: RuntimeResponse = await cell.initialResponse;
@@ -50,18 +43,6 @@ async function rejection(tool: HostTool, args: string): Promise<{ text: string |
   return { text: texts[0], handled };
 }
 
-const multiply: HostTool<{ a: number; b: number }> = {
-  name: "multiply",
-  description: "a times b",
-  inputSchema: {
-    type: "object",
-    properties: { a: { type: "number" }, b: { type: "number" } },
-    required: ["a", "b"],
-  },
-  outputSchema: { type: "number" },
-  handler: ({ a, b }) => a * b,
-};
-
 const withSchema = (inputSchema: JsonSchema): HostTool => ({
   name: "probe",
   inputSchema,
@@ -70,7 +51,7 @@ const withSchema = (inputSchema: JsonSchema): HostTool => ({
 
 describe("toolRegistry: input checked against inputSchema", () => {
   it("a call with input of the wrong type rejects, naming the path and the type, and the handler never runs", async () => {
-    const { text, handled } = await rejection(multiply as HostTool, `{ a: "x", b: 2 }`);
+    const { text, handled } = await rejection(multiply, `{ a: "x", b: 2 }`);
     expect(text).toBe("tools.multiply: input.a must be number");
     expect(handled).toEqual([]);
   });
@@ -90,17 +71,17 @@ describe("toolRegistry: input checked against inputSchema", () => {
   });
 
   it("a missing required property is named", async () => {
-    const { text } = await rejection(multiply as HostTool, "{ a: 1 }");
+    const { text } = await rejection(multiply, "{ a: 1 }");
     expect(text).toBe("tools.multiply: input.b is required");
   });
 
   it("every problem is named in one rejection", async () => {
-    const { text } = await rejection(multiply as HostTool, `{ a: "1" }`);
+    const { text } = await rejection(multiply, `{ a: "1" }`);
     expect(text).toBe("tools.multiply: input.b is required; input.a must be number");
   });
 
   it("a call with no input is checked as {}", async () => {
-    const { text } = await rejection(multiply as HostTool, "");
+    const { text } = await rejection(multiply, "");
     expect(text).toBe("tools.multiply: input.a is required; input.b is required");
     const optional = withSchema({ type: "object", properties: { q: { type: "string" } } });
     expect((await runCell([optional], "text(await tools.probe())")).handled).toEqual([{}]);
@@ -195,8 +176,7 @@ describe("toolRegistry: input checked against inputSchema", () => {
 
 describe("toolRegistry: dispatch and output", () => {
   it("a call of a tool the registry does not have rejects, naming the tools it has", async () => {
-    const registry = toolRegistry([multiply as HostTool]);
-    const session = await client.openSession({ delegate: registry });
+    const { registry, session } = await daemon.open([multiply]);
     const cell = await session.execute({
       toolCallId: "call",
       source: `try { await tools.divide({}); } catch (error) { text(String(error)); }`,
@@ -209,7 +189,7 @@ describe("toolRegistry: dispatch and output", () => {
   });
 
   it("with checkOutput, a result breaking the outputSchema rejects (never coerced)", async () => {
-    const liar: HostTool = { ...(multiply as HostTool), handler: () => "42" };
+    const liar: HostTool = { ...multiply, outputSchema: { type: "number" }, handler: () => "42" };
     const source = `try { text(await tools.multiply({ a: 6, b: 7 })); } catch (error) { text(String(error)); }`;
     expect((await runCell([liar], source, { checkOutput: true })).texts).toEqual([
       "tools.multiply: output must be number (the result breaks its outputSchema)",

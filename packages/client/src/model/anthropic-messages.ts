@@ -2,11 +2,9 @@
 // `tool_use` block answered with the `tool_result` block to send back.
 import type { ContentItem } from "@codemode/protocol";
 import type { CodeModeSession } from "../types.js";
-import { answerModelCall, type CodeModeToolsOptions, describeExec, EXEC_TOOL_NAME } from "./code-mode-tools.js";
-import { EXEC_TOOL_PARAMETERS } from "./exec-arguments.js";
+import { answerModelCall, type CodeModeToolsOptions, execAndWait } from "./code-mode-tools.js";
 import { parseImageDataUrl } from "./image-data-url.js";
 import { IMAGE_NOT_SHOWN } from "./text-only.js";
-import { WAIT_TOOL_DESCRIPTION, WAIT_TOOL_NAME, WAIT_TOOL_PARAMETERS } from "./wait-tool.js";
 
 /** A client tool as `tools` of a Messages request takes it. */
 export interface AnthropicTool {
@@ -51,26 +49,14 @@ export interface AnthropicTools {
 }
 
 export function createAnthropicTools(session: CodeModeSession, options: CodeModeToolsOptions): AnthropicTools {
-  const tool = (
-    name: string,
-    description: string,
-    schema: { properties: object; required: readonly string[]; additionalProperties: boolean },
-  ): AnthropicTool => ({
-    name,
-    description,
-    input_schema: {
-      type: "object",
-      properties: schema.properties as Record<string, unknown>,
-      required: [...schema.required],
-      additionalProperties: schema.additionalProperties,
-    },
-  });
   return {
     get definitions() {
-      return [
-        tool(EXEC_TOOL_NAME, describeExec(session, options.tools), EXEC_TOOL_PARAMETERS),
-        tool(WAIT_TOOL_NAME, WAIT_TOOL_DESCRIPTION, WAIT_TOOL_PARAMETERS),
-      ];
+      return execAndWait<AnthropicTool>(session, options, (name, description, parameters) => ({
+        name,
+        description,
+        // A copy: the SDK's type wants a mutable `required`.
+        input_schema: { ...parameters, required: [...parameters.required] },
+      }));
     },
     async handle(call, signal) {
       const answer = await answerModelCall(session, options, { ...call, callId: call.id }, "function", signal);

@@ -1,15 +1,13 @@
 // `exec` and `wait` for the Chat Completions API: two function tools (`exec` takes `{code}`),
 // and each tool call answered with the tool message to append.
 import type { CodeModeSession } from "../types.js";
-import { answerModelCall, type CodeModeToolsOptions, describeExec, EXEC_TOOL_NAME } from "./code-mode-tools.js";
-import { EXEC_TOOL_PARAMETERS } from "./exec-arguments.js";
+import { answerModelCall, type CodeModeToolsOptions, execAndWait, type FunctionParameters } from "./code-mode-tools.js";
 import { textOnly } from "./text-only.js";
-import { WAIT_TOOL_DESCRIPTION, WAIT_TOOL_NAME, WAIT_TOOL_PARAMETERS } from "./wait-tool.js";
 
 /** A function tool as `tools` of a Chat Completions request takes it. */
 export interface ChatCompletionsFunctionTool {
   type: "function";
-  function: { name: string; description: string; parameters: Record<string, unknown>; strict: false };
+  function: { name: string; description: string; parameters: FunctionParameters; strict: false };
 }
 
 /** A function tool call of an assistant message (`message.tool_calls[i]` with `type: "function"`). */
@@ -40,17 +38,13 @@ export function createChatCompletionsTools(
   session: CodeModeSession,
   options: CodeModeToolsOptions,
 ): ChatCompletionsTools {
-  const tool = (name: string, description: string, parameters: object): ChatCompletionsFunctionTool => ({
-    type: "function",
-    // Optional fields are not a strict-mode schema; the arguments are validated here instead.
-    function: { name, description, parameters: parameters as Record<string, unknown>, strict: false },
-  });
   return {
     get definitions() {
-      return [
-        tool(EXEC_TOOL_NAME, describeExec(session, options.tools), EXEC_TOOL_PARAMETERS),
-        tool(WAIT_TOOL_NAME, WAIT_TOOL_DESCRIPTION, WAIT_TOOL_PARAMETERS),
-      ];
+      return execAndWait<ChatCompletionsFunctionTool>(session, options, (name, description, parameters) => ({
+        type: "function",
+        // Optional fields are not a strict-mode schema; the arguments are validated here instead.
+        function: { name, description, parameters, strict: false },
+      }));
     },
     async handle(call, signal) {
       const { name, arguments: input } = call.function;

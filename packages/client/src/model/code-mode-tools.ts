@@ -3,9 +3,9 @@
 import type { ContentItem, ToolDefinitionInput } from "@codemode/protocol";
 import type { CodeModeSession } from "../types.js";
 import { type Approvals, type ModelAnswer, refusal, runExec, runWait } from "./cell-calls.js";
-import { type ExecArguments, parseExecArguments } from "./exec-arguments.js";
+import { EXEC_TOOL_PARAMETERS, type ExecArguments, parseExecArguments } from "./exec-arguments.js";
 import { execToolDescription } from "./tool-description.js";
-import { WAIT_TOOL, WAIT_TOOL_NAME } from "./wait-tool.js";
+import { WAIT_TOOL, WAIT_TOOL_DESCRIPTION, WAIT_TOOL_NAME, WAIT_TOOL_PARAMETERS } from "./wait-tool.js";
 
 export const EXEC_TOOL_NAME = "exec";
 
@@ -112,6 +112,24 @@ export async function answerModelCall(
   if (call.name === WAIT_TOOL_NAME) return runWait(session, call.input, signal, approvals);
   return refusal(`unknown tool ${call.name}; the tools are ${EXEC_TOOL_NAME} and ${WAIT_TOOL_NAME}`);
 }
+
+/**
+ * `exec` and `wait` in another API's shape: `define` gets each tool's name, description (for
+ * `exec`, made now, with the learned result types) and JSON Schema of its function arguments.
+ */
+export function execAndWait<T>(
+  session: CodeModeSession,
+  options: CodeModeToolsOptions,
+  define: (name: string, description: string, parameters: FunctionParameters) => T,
+): [T, T] {
+  return [
+    define(EXEC_TOOL_NAME, describeExec(session, options.tools), EXEC_TOOL_PARAMETERS),
+    define(WAIT_TOOL_NAME, WAIT_TOOL_DESCRIPTION, WAIT_TOOL_PARAMETERS),
+  ];
+}
+
+/** The JSON Schema of a function tool's arguments, as `exec` and `wait` declare them. */
+export type FunctionParameters = typeof EXEC_TOOL_PARAMETERS | typeof WAIT_TOOL_PARAMETERS;
 
 /** `exec`'s description, with the result types `session` learned for tools that declare none. */
 export function describeExec(session: CodeModeSession, tools: readonly ToolDefinitionInput[]): string {
