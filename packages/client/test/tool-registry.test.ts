@@ -3,6 +3,7 @@
 import {
   type HostTool,
   type JsonSchema,
+  type JsonValue,
   type RuntimeResponse,
   type ToolRegistryOptions,
   toolRegistry,
@@ -160,6 +161,56 @@ describe("toolRegistry: input checked against inputSchema", () => {
     const tool = withSchema({ type: "object", properties, required: Object.keys(properties) });
     expect((await rejection(tool, "{}")).text).toBe(
       "tools.probe: input.p0 is required; input.p1 is required; input.p2 is required; input.p3 is required; input.p4 is required; and 3 more problems",
+    );
+  });
+
+  it("anyOf failures of array items are named each at its own index", async () => {
+    const tool = withSchema({
+      type: "object",
+      properties: { ids: { type: "array", items: { anyOf: [{ type: "string" }, { type: "number" }] } } },
+    });
+    expect((await rejection(tool, `{ ids: [1, true, "x", null] }`)).text).toBe(
+      "tools.probe: input.ids[1] must be string or number; input.ids[3] must be string or number",
+    );
+  });
+
+  it("a hostile input (a huge array of wrong items) gets a short answer, quickly", async () => {
+    const tool = withSchema({
+      type: "object",
+      properties: { ids: { type: "array", items: { anyOf: [{ type: "string" }, { type: "number" }] } } },
+    });
+    const started = performance.now();
+    const { text } = await rejection(tool, "{ ids: Array.from({ length: 200000 }, () => true) }");
+    expect(text).toBe(
+      "tools.probe: input.ids[0] must be string or number; input.ids[1] must be string or number; input.ids[2] must be string or number; input.ids[3] must be string or number; input.ids[4] must be string or number; and more problems",
+    );
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it("a recursive schema is followed as deep as the input goes", async () => {
+    const tool = withSchema({
+      $ref: "#/definitions/node",
+      definitions: { node: { type: "object", properties: { next: { $ref: "#/definitions/node" } } } },
+    });
+    const { text, handled } = await rejection(
+      tool,
+      `(() => { let v = {}; for (let i = 0; i < 200; i++) v = { next: v }; v.next.next.next = 5; return v; })()`,
+    );
+    expect(text).toBe("tools.probe: input.next.next.next must be object");
+    expect(handled).toEqual([]);
+  });
+
+  it("an input too deep for the validator's stack is refused with the reason, never crashing the host", async () => {
+    const recursive = withSchema({
+      $ref: "#/definitions/node",
+      definitions: { node: { type: "object", properties: { next: { $ref: "#/definitions/node" } } } },
+    });
+    // Past the daemon's depth limit for tool input: only a host calling the registry itself gets here.
+    let input: JsonValue = {};
+    for (let i = 0; i < 100_000; i++) input = { next: input };
+    const call = { cellId: "1", callId: "tool-1", tool: { name: "probe" }, kind: "function" as const, input };
+    await expect(toolRegistry([recursive]).invokeTool(call, new AbortController().signal)).rejects.toThrow(
+      /^tools\.probe: input could not be checked: Maximum call stack size exceeded$/,
     );
   });
 

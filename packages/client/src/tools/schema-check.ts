@@ -11,6 +11,8 @@ export type SchemaCheck = (value: unknown) => string | undefined;
 
 /** At most this many problems are named in one text; the rest are counted. */
 export const MAX_REPORTED_PROBLEMS = 5;
+/** Errors read to write the text: a hostile input (a huge array of wrong items) costs no more. */
+const MAX_READ_ERRORS = 100;
 
 // Never coerce, fill in defaults or remove properties: a value is checked, not changed.
 // `strict: false`: real schemas carry keywords Ajv does not know (they are ignored, as the
@@ -53,7 +55,14 @@ export function compileSchemaCheck(schema: unknown, root: string): SchemaCheck {
   }
   const ajv = validatorFor(schema);
   const validate: ValidateFunction = ajv.compile(unregistered(schema as AnySchema));
-  return (value) => (validate(value) ? undefined : describeErrors(validate.errors ?? [], root));
+  return (value) => {
+    try {
+      return validate(value) ? undefined : describeErrors(validate.errors ?? [], root);
+    } catch (error) {
+      // A recursive schema walks the value as deep as it goes.
+      return `${root} could not be checked: ${(error as Error).message}`;
+    }
+  };
 }
 
 /**
@@ -68,23 +77,24 @@ function unregistered(schema: AnySchema): AnySchema {
 }
 
 /** The problems Ajv found, as `{path} {what is wrong}` texts joined with `; `. */
-export function describeErrors(errors: ErrorObject[], root: string): string {
-  const texts: string[] = [];
+export function describeErrors(allErrors: ErrorObject[], root: string): string {
+  const errors = allErrors.slice(0, MAX_READ_ERRORS);
+  const texts = new Set<string>();
   // An `anyOf`/`oneOf` failure is described once, from its branches' errors; those are not
   // repeated on their own.
   const branches = errors.filter((error) => error.keyword === "anyOf" || error.keyword === "oneOf");
-  const inBranch = (error: ErrorObject) =>
-    branches.some((branch) => branch !== error && error.schemaPath.startsWith(`${branch.schemaPath}/`));
+  const inBranch = (error: ErrorObject) => branches.some((branch) => within(error, branch));
   for (const error of errors) {
     if (inBranch(error)) continue;
     const text =
       error.keyword === "anyOf" || error.keyword === "oneOf"
         ? describeAlternatives(error, errors, root)
         : describeError(error, root);
-    if (!texts.includes(text)) texts.push(text);
+    texts.add(text);
   }
-  const shown = texts.slice(0, MAX_REPORTED_PROBLEMS);
-  if (texts.length > shown.length) shown.push(`and ${texts.length - shown.length} more problems`);
+  const shown = [...texts].slice(0, MAX_REPORTED_PROBLEMS);
+  if (allErrors.length > errors.length) shown.push("and more problems");
+  else if (texts.size > shown.length) shown.push(`and ${texts.size - shown.length} more problems`);
   return shown.join("; ");
 }
 
@@ -109,10 +119,20 @@ function describeError(error: ErrorObject, root: string): string {
   }
 }
 
+/** Whether `error` was found inside the branches of `alternatives` (an anyOf/oneOf error), for the same value. */
+function within(error: ErrorObject, alternatives: ErrorObject): boolean {
+  const path = alternatives.instancePath;
+  return (
+    error !== alternatives &&
+    error.schemaPath.startsWith(`${alternatives.schemaPath}/`) &&
+    (error.instancePath === path || error.instancePath.startsWith(`${path}/`))
+  );
+}
+
 /** `x must be string or number` when every branch wanted a type, else each branch's problem. */
 function describeAlternatives(error: ErrorObject, errors: ErrorObject[], root: string): string {
   const at = pathText(root, error.instancePath);
-  const branchErrors = errors.filter((other) => other.schemaPath.startsWith(`${error.schemaPath}/`));
+  const branchErrors = errors.filter((other) => within(other, error));
   if (
     branchErrors.length > 0 &&
     branchErrors.every((other) => other.keyword === "type" && other.instancePath === error.instancePath)
