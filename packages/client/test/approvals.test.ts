@@ -180,6 +180,20 @@ describe("approvals", () => {
     await session.shutdown();
   });
 
+  it("an approval handler that throws denies the call instead of leaving it waiting", async () => {
+    const { tool, runs } = guarded();
+    const { registry, session, exec } = await agent([tool], {
+      onApprovalRequest: () => {
+        throw new Error("no terminal");
+      },
+    });
+    const answer = await exec(`try { await tools.delete_file({ path: "a" }); } catch (error) { text(error); }`, 10_000);
+    expect(output(answer)).toEqual(["tools.delete_file was denied: the approval request failed: no terminal"]);
+    expect(registry.pendingApprovals()).toEqual([]);
+    expect(runs).toEqual([]);
+    await session.shutdown();
+  });
+
   it("needsApproval of another type refuses the registry", () => {
     const tool = { name: "x", handler() {}, needsApproval: "yes" };
     expect(() => toolRegistry([tool as unknown as HostTool])).toThrow(

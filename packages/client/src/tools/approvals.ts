@@ -50,7 +50,12 @@ export class ApprovalGate {
       };
       this.waiting.set(key, { request, decide: settle });
       signal.addEventListener("abort", cancel, { once: true });
-      this.onRequest?.(request);
+      try {
+        this.onRequest?.(request);
+      } catch (error) {
+        // Nobody will be asked: the call is denied rather than left waiting.
+        settle({ kind: "denied", reason: `the approval request failed: ${(error as Error).message}` });
+      }
     });
   }
 
