@@ -6,6 +6,7 @@ import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { anthropicMessagesAgent } from "./examples/anthropic-messages-agent.js";
 import { chatCompletionsAgent } from "./examples/chat-completions-agent.js";
+import { responsesAgent } from "./examples/responses-agent.js";
 import { multiply, registrySessions } from "./registry-sessions.js";
 import { scriptedModel, textOf } from "./scripted-model.js";
 
@@ -20,6 +21,84 @@ text(\`product: \${product}\`);`;
 const IMAGE = `image("data:image/png;base64,iVBORw0KGgo=");`;
 
 const agentSession = () => daemon.open([multiply]);
+
+describe("Responses", () => {
+  const response = (output: Record<string, unknown>[]) => ({
+    id: `resp_${output.length}`,
+    object: "response",
+    created_at: 0,
+    status: "completed",
+    model: "gpt-5",
+    output,
+    parallel_tool_calls: true,
+    tool_choice: "auto",
+    tools: [],
+  });
+  const custom = (call_id: string, input: string) => ({
+    type: "custom_tool_call",
+    id: `ctc_${call_id}`,
+    call_id,
+    name: "exec",
+    input,
+  });
+  const fn = (call_id: string, name: string, args: unknown) => ({
+    type: "function_call",
+    id: `fc_${call_id}`,
+    call_id,
+    name,
+    arguments: JSON.stringify(args),
+    status: "completed",
+  });
+  /** The output answering `callId` in the request the model got, as text (an image as `[input_image]`). */
+  const output = (request: Record<string, unknown>, callId: string) =>
+    (
+      (request.input as { call_id?: string; output: { type: string; text?: string }[] }[]).find(
+        (item) => item.call_id === callId,
+      )?.output ?? []
+    )
+      .map((part) => (part.type === "input_text" ? part.text : `[${part.type}]`))
+      .join("");
+
+  it("a model loop runs exec (freeform) and wait end to end: a refused input, a fix that yields, a wait", async () => {
+    const { registry, session } = await agentSession();
+    await using model = await scriptedModel([
+      () => response([custom("call_1", WRONG)]),
+      () => response([custom("call_2", `// @exec: {"yield_time_ms": 10000}\n${RIGHT}`)]),
+      () => response([fn("call_3", "wait", { cell_id: "2" })]),
+      () => response([custom("call_4", IMAGE)]),
+      () =>
+        response([
+          {
+            type: "message",
+            id: "msg_1",
+            role: "assistant",
+            status: "completed",
+            content: [{ type: "output_text", text: "6 times 7 is 42.", annotations: [] }],
+          },
+        ]),
+    ]);
+    const openai = new OpenAI({ apiKey: "test", baseURL: `${model.url}/v1`, maxRetries: 0 });
+    const final = await responsesAgent(openai, session, registry);
+
+    expect(model.paths).toEqual(Array(5).fill("/v1/responses"));
+    const tools = model.requests[0]?.tools as { type: string; name: string }[];
+    expect(tools.map((tool) => [tool.type, tool.name])).toEqual([
+      ["custom", "exec"],
+      ["function", "wait"],
+    ]);
+    expect(model.requests[1]).toMatchObject({ previous_response_id: "resp_1" });
+    expect(output(model.requests[1] ?? {}, "call_1")).toMatch(
+      /^Script failed\n[\s\S]*Script error:\ntools\.multiply: input\.a must be number$/,
+    );
+    expect(output(model.requests[2] ?? {}, "call_2")).toMatch(
+      /^Script running with cell ID 2\n[\s\S]*Output:\nworking$/,
+    );
+    expect(output(model.requests[3] ?? {}, "call_3")).toMatch(/^Script completed\n[\s\S]*Output:\nproduct: 42$/);
+    expect(output(model.requests[4] ?? {}, "call_4")).toMatch(/Output:\n\[input_image\]$/);
+    expect(final.output_text).toBe("6 times 7 is 42.");
+    await session.shutdown();
+  });
+});
 
 describe("Chat Completions", () => {
   const completion = (message: Record<string, unknown>) => ({
