@@ -2,7 +2,7 @@
 // export (or its export `tools`) is an array of host tools (see `HostTool` of the client).
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type ToolRegistry, type ToolRegistryOptions, toolRegistry } from "@codemode/client";
+import { type HostTool, type ToolRegistry, type ToolRegistryOptions, toolRegistry } from "@codemode/client";
 import { UsageError } from "./exit.js";
 
 /**
@@ -18,11 +18,11 @@ export async function loadTools(path: string | undefined, options: ToolRegistryO
   }
 }
 
-async function importTools(path: string): Promise<never[]> {
+async function importTools(path: string): Promise<HostTool[]> {
   const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown; tools?: unknown };
   const tools = module.default ?? module.tools;
   if (!Array.isArray(tools))
     throw new Error(`${path} must export an array of tools (as its default export or as \`tools\`)`);
-  // The registry checks each element.
-  return tools as never[];
+  // Not checked here: the registry checks each element and names the one that is wrong.
+  return tools as HostTool[];
 }
