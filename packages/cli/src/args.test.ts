@@ -31,6 +31,14 @@ describe("parseCommand", () => {
     expect(parseCommand(["mcp", "--http", "[::1]:8080"])).toEqual({ kind: "mcp", http: { host: "::1", port: 8080 } });
   });
 
+  it("reads --approve: ask, all or none for run; all or none for mcp", () => {
+    expect(parseCommand(["run", "a.js", "--approve", "all"])).toMatchObject({ approve: "all" });
+    expect(parseCommand(["run", "a.js", "--approve=ask"])).toMatchObject({ approve: "ask" });
+    expect(parseCommand(["mcp", "--approve", "none"])).toEqual({ kind: "mcp", approve: "none" });
+    expect(() => parseCommand(["run", "a.js", "--approve", "some"])).toThrow("--approve must be one of ask, all, none");
+    expect(() => parseCommand(["mcp", "--approve", "ask"])).toThrow("--approve ask is an option of codemode run");
+  });
+
   it("help and version win over everything else", () => {
     expect(parseCommand(["run", "a.js", "--help"])).toEqual({ kind: "help" });
     expect(parseCommand(["--version"])).toEqual({ kind: "version" });

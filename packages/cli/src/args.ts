@@ -1,14 +1,21 @@
 // The command line of `codemode`, parsed without side effects.
 import { parseArgs } from "node:util";
+import { APPROVE_MODES, type ApproveMode } from "./approval-policy.js";
 
 export type Command =
-  | { kind: "run"; file: string; toolsModule?: string; yieldTimeMs?: number; follow: boolean }
-  | { kind: "mcp"; config?: string; toolsModule?: string; http?: { host: string; port: number } }
+  | { kind: "run"; file: string; toolsModule?: string; yieldTimeMs?: number; follow: boolean; approve?: ApproveMode }
+  | {
+      kind: "mcp";
+      config?: string;
+      toolsModule?: string;
+      http?: { host: string; port: number };
+      approve?: Exclude<ApproveMode, "ask">;
+    }
   | { kind: "help" }
   | { kind: "version" };
 
-export const USAGE = `Usage: codemode run <file.js> [--tools <module.mjs>] [--yield-ms <n>] [--follow]
-       codemode mcp [--config <mcp.json>] [--tools <module.mjs>] [--http <host:port>]
+export const USAGE = `Usage: codemode run <file.js> [--tools <module.mjs>] [--yield-ms <n>] [--follow] [--approve ask|all|none]
+       codemode mcp [--config <mcp.json>] [--tools <module.mjs>] [--http <host:port>] [--approve all|none]
 
 codemode run: runs the file as a code mode cell in a fresh daemon and prints each observation
 as a model would read it. Host tools come from the module given with --tools.
@@ -19,12 +26,18 @@ the --tools module.
 
 Options:
   --tools <module.mjs>  module whose default export (or export \`tools\`) is an array of
-                        { name, description?, inputSchema?, outputSchema?, handler(input) }
+                        { name, description?, inputSchema?, outputSchema?,
+                        handler(input, { signal, cellId, callId }) }; input is checked
+                        against inputSchema (and, in run, results against outputSchema)
   --config <mcp.json>   (mcp) MCP servers in the {"mcpServers": {...}} format
   --http <host:port>    (mcp) serve Streamable HTTP at http://<host:port>/mcp instead of
                         stdio (port 0: any free port; the URL goes to stderr). A host other
                         than 127.0.0.1, localhost or ::1 needs CODEMODE_MCP_TOKEN, the bearer
                         token every request must then carry (it is checked whenever set)
+  --approve <mode>      what happens to a call of a tool with needsApproval: ask (run's
+                        default: a y/N question on the terminal; the cell is waited on
+                        while one is open), all (approve every call) or none (deny every
+                        call; mcp's default)
   --yield-ms <n>        (run) how long each observation waits before showing the output so
                         far (default: the file's // @exec pragma, else 10000)
   --follow              (run) keep waiting on a cell that yielded until it ends (without it,
@@ -45,6 +58,7 @@ export function parseCommand(argv: string[]): Command {
       config: { type: "string" },
       http: { type: "string" },
       "yield-ms": { type: "string" },
+      approve: { type: "string" },
       follow: { type: "boolean", default: false },
       version: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
@@ -66,6 +80,11 @@ export function parseCommand(argv: string[]): Command {
     if (values.config !== undefined) mcp.config = values.config;
     if (values.tools !== undefined) mcp.toolsModule = values.tools;
     if (values.http !== undefined) mcp.http = hostAndPort(values.http);
+    if (values.approve !== undefined) {
+      const mode = approveMode(values.approve);
+      if (mode === "ask") throw new Error("--approve ask is an option of codemode run (mcp has no terminal to ask on)");
+      mcp.approve = mode;
+    }
     return mcp;
   }
   if (command !== "run") throw new Error(`unknown command ${command}`);
@@ -77,7 +96,14 @@ export function parseCommand(argv: string[]): Command {
   const run: Command = { kind: "run", file, follow: values.follow };
   if (values.tools !== undefined) run.toolsModule = values.tools;
   if (values["yield-ms"] !== undefined) run.yieldTimeMs = yieldTime(values["yield-ms"]);
+  if (values.approve !== undefined) run.approve = approveMode(values.approve);
   return run;
+}
+
+function approveMode(text: string): ApproveMode {
+  const mode = APPROVE_MODES.find((known) => known === text);
+  if (mode === undefined) throw new Error(`--approve must be one of ${APPROVE_MODES.join(", ")}`);
+  return mode;
 }
 
 function yieldTime(text: string): number {

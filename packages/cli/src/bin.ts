@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // codemode: runs a JavaScript file as a code mode cell (`run`), or serves exec and wait over MCP (`mcp`).
+import { createInterface } from "node:readline";
 import { type Command, parseCommand, USAGE } from "./args.js";
 import { ExitCode, UsageError } from "./exit.js";
 import { serveMcp } from "./mcp-command.js";
@@ -36,9 +37,17 @@ async function execute(command: Command & { kind: "run" | "mcp" }): Promise<numb
     });
   }
   let interrupts = 0;
+  let lines: AsyncIterator<string> | undefined;
   return run(command, {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
+    async ask(question) {
+      process.stderr.write(question);
+      // Made on the first question: stdin is read only when a call waits for approval.
+      lines ??= createInterface({ input: process.stdin, terminal: false })[Symbol.asyncIterator]();
+      const line = await lines.next();
+      return line.done ? undefined : line.value;
+    },
     onInterrupt: (handler) =>
       process.on("SIGINT", () => {
         // The first Ctrl-C terminates the cell cleanly; a second one does not wait for that.

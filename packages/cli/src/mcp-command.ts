@@ -2,12 +2,19 @@
 // against the tools of the configured MCP servers and of a tools module. It lives until the
 // client closes stdin (on HTTP: until a signal), then stops every cell, every MCP server it
 // started and its daemon.
-import { CodeModeClient, type CodeModeSessionDelegate, McpServers, type ToolDefinition } from "@codemode/client";
+import {
+  CodeModeClient,
+  type CodeModeSessionDelegate,
+  McpServers,
+  type ToolDefinition,
+  type ToolRegistry,
+} from "@codemode/client";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { approvalPolicy } from "./approval-policy.js";
 import { ExitCode, UsageError } from "./exit.js";
 import { openCodeModeServer } from "./mcp/code-mode-server.js";
 import { LOOPBACK_HOSTS, listenHttp } from "./mcp/http-listener.js";
-import { definitionOf, hostToolInvoker, loadTools } from "./tools-module.js";
+import { loadTools } from "./tools-module.js";
 import { VERSION } from "./version.js";
 
 export interface McpCommandOptions {
@@ -15,6 +22,8 @@ export interface McpCommandOptions {
   toolsModule?: string;
   /** Serve Streamable HTTP there instead of stdio. */
   http?: { host: string; port: number };
+  /** What happens to calls waiting for approval (default `none`). */
+  approve?: "all" | "none" | undefined;
 }
 
 export interface McpCommandIO {
@@ -31,7 +40,12 @@ export async function serveMcp(options: McpCommandOptions, io: McpCommandIO): Pr
   if (options.http && io.token === undefined && !LOOPBACK_HOSTS.includes(options.http.host)) {
     throw new UsageError(`--http on ${options.http.host} needs a bearer token in CODEMODE_MCP_TOKEN`);
   }
-  const hostTools = options.toolsModule === undefined ? [] : await loadTools(options.toolsModule);
+  const hostTools: ToolRegistry = await loadTools(options.toolsModule, {
+    onApprovalRequest: approvalPolicy(options.approve ?? "none", () => hostTools, {
+      ask: async () => undefined,
+      err: io.err,
+    }),
+  });
   let changed = () => {};
   const servers =
     options.config === undefined
@@ -54,11 +68,10 @@ export async function serveMcp(options: McpCommandOptions, io: McpCommandIO): Pr
           : `codemode mcp: ${status.error ?? `${status.server} is ${status.state}`}\n`,
       );
     }
-    const invokeHostTool = hostToolInvoker(hostTools);
     const invokeTool: CodeModeSessionDelegate["invokeTool"] = (call, signal) =>
-      servers?.owns(call) ? servers.invokeTool(call, signal) : invokeHostTool(call, signal);
+      servers?.owns(call) ? servers.invokeTool(call, signal) : hostTools.invokeTool(call, signal);
     const tools = async (): Promise<ToolDefinition[]> => [
-      ...hostTools.map(definitionOf),
+      ...hostTools.definitions,
       ...((await servers?.tools()) ?? []),
     ];
 

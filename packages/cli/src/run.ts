@@ -1,28 +1,24 @@
 // `codemode run`: one file run as a cell in a fresh daemon, each observation printed as the
 // model would read it.
 import { readFile } from "node:fs/promises";
-import {
-  CodeModeClient,
-  type CodeModeSessionDelegate,
-  parseExecSource,
-  renderOutcome,
-  type WaitOutcome,
-} from "@codemode/client";
+import { CodeModeClient, parseExecSource, renderOutcome, type WaitOutcome } from "@codemode/client";
 import { DEFAULT_YIELD_TIME_MS } from "@codemode/protocol/defaults";
+import { type ApprovalIO, type ApproveMode, approvalPolicy } from "./approval-policy.js";
 import { ExitCode, UsageError } from "./exit.js";
 import { printable } from "./print.js";
-import { definitionOf, type HostTool, hostToolInvoker, loadTools } from "./tools-module.js";
+import { loadTools } from "./tools-module.js";
 
 export interface RunOptions {
   file: string;
   toolsModule?: string;
   yieldTimeMs?: number;
   follow: boolean;
+  /** Default `ask`. */
+  approve?: ApproveMode | undefined;
 }
 
-export interface RunIO {
+export interface RunIO extends ApprovalIO {
   out(text: string): void;
-  err(text: string): void;
   /** Registers what an interrupt (Ctrl-C) does. */
   onInterrupt(handler: () => void): void;
 }
@@ -32,7 +28,13 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
   const input = await readFile(options.file, "utf8").catch((error: Error) => {
     throw new UsageError(`cannot read ${options.file}: ${error.message}`);
   });
-  const tools = options.toolsModule === undefined ? [] : await loadTools(options.toolsModule);
+  // A development tool: results are checked against their output schemas too.
+  const approve = options.approve ?? "ask";
+  const tools = await loadTools(options.toolsModule, {
+    checkOutput: true,
+    notify: async (notification) => io.err(`notify: ${notification.text}\n`),
+    onApprovalRequest: approvalPolicy(approve, () => tools, io),
+  });
   let parsed: ReturnType<typeof parseExecSource>;
   try {
     parsed = parseExecSource(input);
@@ -51,23 +53,27 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
   });
   const client = await CodeModeClient.start();
   try {
-    const session = await client.openSession({ delegate: delegateFor(tools, io) });
+    const session = await client.openSession({ delegate: tools });
     if (interrupted) return ExitCode.interrupted;
     let started = performance.now();
     const cell = await session.execute({
       toolCallId: "codemode-run",
       source: parsed.source,
-      enabledTools: tools.map(definitionOf),
+      enabledTools: tools.definitions,
       yieldTimeMs,
     });
     stop = once(() => session.terminate(cell.cellId));
     if (interrupted) stop().catch(() => {});
     let outcome: WaitOutcome = await cell.initialResponse;
     for (;;) {
-      io.out(printable(renderOutcome(outcome, { wallTimeMs: performance.now() - started, maxTokens })));
+      const awaitingApproval = outcome.status === "yielded" ? tools.pendingApprovals(cell.cellId) : [];
+      const wallTimeMs = performance.now() - started;
+      io.out(printable(renderOutcome(outcome, { wallTimeMs, maxTokens, awaitingApproval })));
       if (outcome.status !== "yielded") break;
       started = performance.now();
-      if (options.follow && !interrupted) {
+      // A question open on the terminal is waited for, as with --follow.
+      const asking = approve === "ask" && awaitingApproval.length > 0;
+      if ((options.follow || asking) && !interrupted) {
         outcome = await session.wait({ cellId: cell.cellId, yieldTimeMs });
       } else {
         if (!interrupted) io.err(`codemode: cell ${cell.cellId} is still running; terminating it (--follow waits)\n`);
@@ -80,15 +86,6 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
   } finally {
     await client.close();
   }
-}
-
-function delegateFor(tools: HostTool[], io: RunIO): CodeModeSessionDelegate {
-  return {
-    invokeTool: hostToolInvoker(tools),
-    async notify(notification) {
-      io.err(`notify: ${notification.text}\n`);
-    },
-  };
 }
 
 /** `action`, run at most once: later calls get the first call's promise. */

@@ -1,24 +1,18 @@
-// Host tools for `codemode run`, from a JavaScript module: its default export (or its export
-// `tools`) is an array of { name, description?, inputSchema?, outputSchema?, handler }.
+// Host tools for `codemode run` and `codemode mcp`, from a JavaScript module: its default
+// export (or its export `tools`) is an array of host tools (see `HostTool` of the client).
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { CodeModeSessionDelegate, JsonValue, ToolDefinition } from "@codemode/client";
+import { type HostTool, type ToolRegistry, type ToolRegistryOptions, toolRegistry } from "@codemode/client";
 import { UsageError } from "./exit.js";
 
-export interface HostTool {
-  name: string;
-  description?: string;
-  /** JSON Schemas, shown to the model in the `exec` description. */
-  inputSchema?: unknown;
-  outputSchema?: unknown;
-  /** Gets the JSON input the cell passed (undefined when called with none); returns JSON. */
-  handler: (input: unknown, signal: AbortSignal) => unknown;
-}
-
-/** The tools of the module at `path`; throws a `UsageError` saying why they cannot be loaded. */
-export async function loadTools(path: string): Promise<HostTool[]> {
+/**
+ * The registry of the tools of the module at `path` (none without a path); throws a
+ * `UsageError` saying why they cannot be loaded (an import error, a malformed tool or schema).
+ */
+export async function loadTools(path: string | undefined, options: ToolRegistryOptions = {}): Promise<ToolRegistry> {
+  if (path === undefined) return toolRegistry([], options);
   try {
-    return await importTools(path);
+    return toolRegistry(await importTools(path), options);
   } catch (error) {
     throw new UsageError(`cannot load tools from ${path}: ${(error as Error).message}`);
   }
@@ -29,42 +23,6 @@ async function importTools(path: string): Promise<HostTool[]> {
   const tools = module.default ?? module.tools;
   if (!Array.isArray(tools))
     throw new Error(`${path} must export an array of tools (as its default export or as \`tools\`)`);
-  const seen = new Set<string>();
-  return tools.map((value: unknown, index) => {
-    const tool = checkTool(value, `${path}: tool ${index}`);
-    if (seen.has(tool.name)) throw new Error(`${path}: two tools are named ${tool.name}`);
-    seen.add(tool.name);
-    return tool;
-  });
-}
-
-/** What the daemon and the model are told of a tool. */
-export function definitionOf(tool: HostTool): ToolDefinition {
-  return {
-    name: tool.name,
-    description: tool.description ?? "",
-    ...(tool.inputSchema === undefined ? {} : { inputSchema: tool.inputSchema as ToolDefinition["inputSchema"] }),
-    ...(tool.outputSchema === undefined ? {} : { outputSchema: tool.outputSchema as ToolDefinition["outputSchema"] }),
-  };
-}
-
-/** Runs a cell's call of one of `tools` with its handler; an unknown tool fails the call. */
-export function hostToolInvoker(tools: HostTool[]): CodeModeSessionDelegate["invokeTool"] {
-  const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  return async (call, signal) => {
-    const tool = byName.get(call.tool.name);
-    if (!tool) throw new Error(`unknown tool ${call.tool.name}`);
-    return ((await tool.handler(call.input, signal)) ?? null) as JsonValue;
-  };
-}
-
-function checkTool(value: unknown, where: string): HostTool {
-  if (typeof value !== "object" || value === null) throw new Error(`${where} must be an object`);
-  const tool = value as Partial<Record<keyof HostTool, unknown>>;
-  if (typeof tool.name !== "string" || tool.name === "") throw new Error(`${where} needs a non-empty \`name\``);
-  if (typeof tool.handler !== "function") throw new Error(`${where} (${tool.name}) needs a \`handler\` function`);
-  if (tool.description !== undefined && typeof tool.description !== "string") {
-    throw new Error(`${where} (${tool.name}): \`description\` must be a string`);
-  }
-  return value as HostTool;
+  // Not checked here: the registry checks each element and names the one that is wrong.
+  return tools as HostTool[];
 }

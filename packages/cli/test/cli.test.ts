@@ -28,8 +28,12 @@ interface Run {
   exit: Promise<number | null>;
 }
 
-function start(args: string[]): Run {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+/** Starts the CLI; `stdin` is its whole input, or `null` for a pipe left open (none: no input). */
+function start(args: string[], stdin?: string | null): Run {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+  });
+  if (typeof stdin === "string") child.stdin?.end(stdin);
   const run: Run = {
     child,
     stdout: "",
@@ -46,7 +50,12 @@ function start(args: string[]): Run {
 }
 
 async function codemode(...args: string[]) {
-  const run = start(args);
+  return answering(undefined, ...args);
+}
+
+/** Runs the CLI with `stdin` as its input (none: no input at all). */
+async function answering(stdin: string | undefined, ...args: string[]) {
+  const run = start(args, stdin);
   const code = await run.exit;
   return { code, stdout: run.stdout, stderr: run.stderr };
 }
@@ -69,6 +78,29 @@ describe("codemode run", () => {
     expect(stdout).toMatch(/^Script failed\n/);
     expect(stdout).toContain('Output:\n{"n":1}\nthe host says no\nScript error:\nError: boom');
     expect(code).toBe(1);
+  });
+
+  it("input breaking a tool's inputSchema rejects with what is wrong; a result breaking its outputSchema too", async () => {
+    const tools = join(dir, "typed-tools.mjs");
+    writeFileSync(
+      tools,
+      `const number = { type: "number" };
+      export default [
+        { name: "multiply", inputSchema: { type: "object", properties: { a: number, b: number }, required: ["a", "b"] },
+          outputSchema: number, handler: ({ a, b }) => a * b },
+        { name: "liar", outputSchema: number, handler: () => "7" },
+      ];`,
+    );
+    const file = cellFile(
+      `for (const call of [() => tools.multiply({ a: "x", b: 2 }), () => tools.multiply({ a: 6, b: 7 }), () => tools.liar()]) {
+        try { text(await call()); } catch (error) { text(error); }
+      }`,
+    );
+    const { code, stdout } = await codemode("run", file, "--tools", tools);
+    expect(stdout).toContain(
+      "Output:\ntools.multiply: input.a must be number\n42\ntools.liar: output must be number (the result breaks its outputSchema)\n",
+    );
+    expect(code).toBe(0);
   });
 
   it("--follow keeps waiting on a cell that yielded until it completes", async () => {
@@ -112,6 +144,60 @@ describe("codemode run", () => {
     run.child.kill("SIGINT");
     expect(await run.exit).toBe(130);
     expect(run.stdout).toMatch(/^Script running with cell ID 1\n[\s\S]*^Script terminated\n/m);
+  });
+});
+
+describe("codemode run --approve", () => {
+  const tools = join(dir, "guarded-tools.mjs");
+  writeFileSync(
+    tools,
+    `export default [{ name: "delete_file", needsApproval: true, handler: ({ path }) => \`deleted \${path}\` }];`,
+  );
+  const cell = () =>
+    cellFile(
+      `// @exec: {"yield_time_ms": 300}
+      for (const path of ["a", "b"]) {
+        try { text(await tools.delete_file({ path })); } catch (error) { text(error); }
+      }`,
+    );
+  const output = (stdout: string) => stdout.split("Output:\n").at(-1);
+
+  it("ask puts a y/N question on the terminal for each call, in order, and waits for the answers", async () => {
+    const { code, stdout, stderr } = await answering("y\nno\n", "run", cell(), "--tools", tools);
+    expect(stderr).toBe(
+      'approve tools.delete_file (tool-1) with {"path":"a"}? [y/N] approve tools.delete_file (tool-2) with {"path":"b"}? [y/N] ',
+    );
+    expect(output(stdout)).toBe("deleted a\ntools.delete_file was denied: denied on the terminal\n");
+    expect(code).toBe(0);
+  });
+
+  it("ask with the input ended denies; all approves and none denies every call without asking", async () => {
+    const closed = await answering("", "run", cell(), "--tools", tools);
+    expect(output(closed.stdout)).toBe(
+      "tools.delete_file was denied: denied on the terminal\ntools.delete_file was denied: denied on the terminal\n",
+    );
+    const all = await codemode("run", cell(), "--tools", tools, "--approve", "all");
+    expect(output(all.stdout)).toBe("deleted a\ndeleted b\n");
+    expect(all.stderr).toBe("");
+    const none = await codemode("run", cell(), "--tools", tools, "--approve", "none");
+    expect(output(none.stdout)).toBe(
+      "tools.delete_file was denied: denied by --approve none\ntools.delete_file was denied: denied by --approve none\n",
+    );
+  });
+
+  it("an observation while a question is open names the call waiting for approval, and the cell is waited on", async () => {
+    const run = start(["run", cell(), "--tools", tools], null);
+    await new Promise<void>((resolve) => {
+      run.child.stdout?.on("data", () => {
+        if (run.stdout.includes("Waiting for approval")) resolve();
+      });
+    });
+    expect(run.stdout).toMatch(
+      /^Script running with cell ID 1\nWaiting for approval: tools\.delete_file \(tool-1\)\nWall time/,
+    );
+    run.child.stdin?.end("y\ny\n");
+    expect(await run.exit).toBe(0);
+    expect(run.stdout).toMatch(/Script completed\nWall time \d+\.\d seconds\nOutput:\ndeleted a\ndeleted b\n$/);
   });
 });
 
@@ -161,5 +247,12 @@ describe("codemode usage", () => {
     const bad = await codemode("run", DEMO, "--tools", badTools);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^codemode: cannot load tools from .* must export an array of tools/);
+    const malformed = cellFile("").replace(/\.js$/, ".mjs");
+    writeFileSync(malformed, `export default [{ name: "x", handler() {}, inputSchema: { type: "numbr" } }];`);
+    const refused = await codemode("run", DEMO, "--tools", malformed);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^codemode: cannot load tools from .*: tool x: inputSchema is not a valid JSON Schema: /,
+    );
   });
 });

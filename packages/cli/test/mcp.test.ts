@@ -52,10 +52,10 @@ interface Connection {
   stderr: () => string;
 }
 
-async function connect(): Promise<Connection> {
+async function connect(args = ["--config", CONFIG, "--tools", TOOLS]): Promise<Connection> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [BIN, "mcp", "--config", CONFIG, "--tools", TOOLS],
+    args: [BIN, "mcp", ...args],
     stderr: "pipe",
   });
   let stderr = "";
@@ -221,6 +221,18 @@ describe("codemode mcp", () => {
     const { tools } = await mcp.client.listTools();
     expect(tools[0]?.description).toContain(`### \`mcp__flaky__${name}\``);
     expect(texts(await exec(`text((await tools.mcp__flaky__${name}()).content[0].text);`))[1]).toMatch(/^added \d+$/);
+  });
+
+  it("a call of a tool that needs approval is denied by default, and runs with --approve all", async () => {
+    const code = `try { text(await tools.guarded({ n: 1 })); } catch (error) { text(error); }`;
+    expect(texts(await exec(code)).slice(1)).toEqual(["tools.guarded was denied: denied by --approve none"]);
+    const approving = await connect(["--tools", TOOLS, "--approve", "all"]);
+    try {
+      const result = await approving.client.callTool({ name: "exec", arguments: { code } });
+      expect(texts(result).slice(1)).toEqual(['{"n":1}']);
+    } finally {
+      await approving.client.close();
+    }
   });
 
   it("a model's mistake is answered as an error result it can read", async () => {

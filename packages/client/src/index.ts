@@ -19,4 +19,5 @@ export {
 export { type McpServerStatus, McpServers, type McpServersOptions, mcpToolName } from "./mcp/mcp-servers.js";
 export * from "./model/index.js";
 export type { RemoteSession } from "./remote-session.js";
+export * from "./tools/index.js";
 export type * from "./types.js";

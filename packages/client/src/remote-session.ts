@@ -16,6 +16,7 @@ import { ResponseError } from "vscode-jsonrpc/node";
 import type { DaemonLink } from "./daemon-link.js";
 import { CodeModeError } from "./errors.js";
 import { guarded, type LineLogger } from "./report.js";
+import { ObservedResultTypes } from "./result-types/observed-result-types.js";
 import type {
   CellId,
   CellNotification,
@@ -61,6 +62,7 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   private readonly liveCells = new Set<CellId>();
   /** The values committed by completed cells: what a reopened session starts from. */
   storedValues: JsonObject;
+  private readonly resultTypes = new ObservedResultTypes();
 
   constructor(
     readonly sessionId: string,
@@ -83,6 +85,8 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
     this.checkOpen();
     const cellId = String(this.nextCellId++);
     const started = new Promise<void>((resolve, reject) => this.pendingStarts.set(cellId, { resolve, reject }));
+    // Before the request: the cell's first tool call may come before its admission is seen.
+    this.resultTypes.track(cellId, request.enabledTools ?? []);
     const response = link.request(CellExecute, {
       sessionId: this.sessionId,
       cellId,
@@ -93,11 +97,13 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
     });
     response.catch((error: unknown) => {
       if (!link.alive) {
+        this.resultTypes.untrack(cellId);
         this.settleStart(cellId, new CodeModeError(ErrorCode.InternalError, Messages.runtimeEnded));
         return;
       }
       // A refused cell does not use up its id (unless a later execute already took the next).
       if (this.nextCellId === Number(cellId) + 1) this.nextCellId--;
+      this.resultTypes.untrack(cellId);
       this.settleStart(cellId, error);
     });
     await started;
@@ -200,6 +206,7 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   }
 
   cellClosed(cellId: CellId): void {
+    this.resultTypes.untrack(cellId);
     if (!this.liveCells.delete(cellId)) return;
     // The host's code, called from the link's event handlers: what it throws is reported.
     guarded(this.link.log, `the delegate's cellClosed(${JSON.stringify(cellId)})`, () =>
@@ -212,13 +219,20 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
     this.storedValues = { ...this.storedValues, ...values };
   }
 
+  /** The type learned from the results of the tool the model knows as `name` (see `ObservedResultTypes`). */
+  observedResultSchema(name: string): Record<string, unknown> | undefined {
+    return this.resultTypes.schemaOf(name);
+  }
+
   async invokeTool(call: NestedToolCall, signal: AbortSignal): Promise<JsonValue> {
     const timeoutMs = this.settings.toolCallTimeoutMs;
     try {
       // A result JSON cannot hold at the top becomes null where it is written (see the writer).
-      return await (timeoutMs === undefined
+      const result = await (timeoutMs === undefined
         ? this.delegate.invokeTool(call, signal)
         : this.invokeWithDeadline(call, signal, timeoutMs));
+      this.resultTypes.observe(call.cellId, call.tool, result);
+      return result;
     } catch (error) {
       // A call the daemon cancelled is answered as cancelled, whatever the delegate threw.
       if (signal.aborted) throw new ResponseError(ErrorCode.RequestCancelled, "request cancelled");

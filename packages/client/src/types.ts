@@ -60,6 +60,11 @@ export interface CodeModeSession {
   wait(request: WaitRequest): Promise<WaitOutcome>;
   terminate(cellId: CellId): Promise<WaitOutcome>;
   shutdown(): Promise<void>;
+  /**
+   * The result type learned from the first results of the tool the model knows as `name`,
+   * when it declares no outputSchema (a JSON Schema; undefined before its first result).
+   */
+  observedResultSchema?(name: string): Record<string, unknown> | undefined;
 }
 
 export interface OpenSessionOptions {

@@ -4,10 +4,10 @@
 import {
   type CodeModeClient,
   type CodeModeSessionDelegate,
+  describeExec,
   EXEC_TOOL_NAME,
   EXEC_TOOL_PARAMETERS,
   type ExecArguments,
-  execToolDescription,
   type ModelAnswer,
   parseExecArguments,
   type RemoteSession,
@@ -85,7 +85,7 @@ export async function openCodeModeServer(options: CodeModeServerOptions): Promis
   });
 
   server.setRequestHandler(ListToolsRequestSchema, async () => {
-    const description = execToolDescription(await options.tools());
+    const description = describeExec(session, await options.tools());
     const missing = options.unavailable();
     const note =
       missing.length === 0 ? "" : `\n\nUnavailable (their tools are not in \`tools\`):\n- ${missing.join("\n- ")}`;

@@ -2,6 +2,7 @@
 // Shared by every host of the two tools (the agent-loop helpers, the MCP server).
 import { type ContentItem, ErrorCode, type ToolDefinitionInput } from "@codemode/protocol";
 import { CodeModeError } from "../errors.js";
+import type { PendingApproval } from "../tools/approvals.js";
 import type { CodeModeSession, WaitOutcome } from "../types.js";
 import { type ExecSource, parseExecSource } from "./exec-source.js";
 import { renderOutcome } from "./render.js";
@@ -25,6 +26,13 @@ export interface ExecCall {
   enabledTools: ToolDefinitionInput[];
   /** Aborting it terminates the cell: the caller gave up on the only answer that names it. */
   signal?: AbortSignal | undefined;
+  /** Where a running cell's calls waiting for approval are found (a `ToolRegistry`). */
+  approvals?: Approvals | undefined;
+}
+
+/** The calls of a cell waiting for the host's approval. */
+export interface Approvals {
+  pendingApprovals(cellId: string): PendingApproval[];
 }
 
 /** Errors the model caused and can act on; anything else is the host's to handle. */
@@ -44,7 +52,7 @@ export async function runExec(session: CodeModeSession, call: ExecCall): Promise
     return refusal((error as Error).message);
   }
   const yieldTimeMs = call.yieldTimeMs ?? parsed.yieldTimeMs;
-  return observe(call.maxOutputTokens ?? parsed.maxOutputTokens, async () => {
+  return observe(call.maxOutputTokens ?? parsed.maxOutputTokens, call.approvals, async () => {
     const request = { toolCallId: call.callId, source: parsed.source, enabledTools: call.enabledTools };
     const cell = await session.execute(yieldTimeMs === undefined ? request : { ...request, yieldTimeMs });
     const { signal } = call;
@@ -60,9 +68,15 @@ export async function runExec(session: CodeModeSession, call: ExecCall): Promise
 
 /**
  * Runs `wait` with the model's arguments (an object or JSON text). Aborting `signal` abandons the
- * wait (it rejects); the cell keeps running.
+ * wait (it rejects); the cell keeps running. A running cell's calls waiting for approval are
+ * found in `approvals`.
  */
-export async function runWait(session: CodeModeSession, input: unknown, signal?: AbortSignal): Promise<ModelAnswer> {
+export async function runWait(
+  session: CodeModeSession,
+  input: unknown,
+  signal?: AbortSignal,
+  approvals?: Approvals,
+): Promise<ModelAnswer> {
   let args: WaitArguments;
   try {
     args = parseWaitArguments(input);
@@ -70,7 +84,7 @@ export async function runWait(session: CodeModeSession, input: unknown, signal?:
     return refusal((error as Error).message);
   }
   const { cellId, yieldTimeMs, maxTokens, terminate } = args;
-  return observe(maxTokens, () =>
+  return observe(maxTokens, approvals, () =>
     terminate
       ? session.terminate(cellId)
       : session.wait(signal === undefined ? { cellId, yieldTimeMs } : { cellId, yieldTimeMs, signal }),
@@ -78,7 +92,11 @@ export async function runWait(session: CodeModeSession, input: unknown, signal?:
 }
 
 /** Renders the outcome `observation` answers, with the wall time it took; a model's mistake becomes text. */
-async function observe(maxTokens: number | undefined, observation: () => Promise<WaitOutcome>): Promise<ModelAnswer> {
+async function observe(
+  maxTokens: number | undefined,
+  approvals: Approvals | undefined,
+  observation: () => Promise<WaitOutcome>,
+): Promise<ModelAnswer> {
   const started = performance.now();
   let outcome: WaitOutcome;
   try {
@@ -90,6 +108,7 @@ async function observe(maxTokens: number | undefined, observation: () => Promise
   const items = renderOutcome(outcome, {
     wallTimeMs: performance.now() - started,
     maxTokens: maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+    awaitingApproval: outcome.status === "yielded" ? approvals?.pendingApprovals(outcome.cellId) : undefined,
   });
   const failed = outcome.status === "missing" || (outcome.status === "completed" && outcome.errorText !== undefined);
   return { items, failed };

@@ -1,11 +1,28 @@
 // The model-facing layer: what a host hands the model as `exec` and `wait`, and how results read.
 
-export { callToolResultSchema, MCP_TYPES } from "./call-tool-result.js";
-export { type ExecCall, type ModelAnswer, refusal, runExec, runWait } from "./cell-calls.js";
 export {
+  type AnthropicTool,
+  type AnthropicToolResult,
+  type AnthropicToolResultContent,
+  type AnthropicTools,
+  type AnthropicToolUse,
+  createAnthropicTools,
+} from "./anthropic-messages.js";
+export { callToolResultSchema, MCP_TYPES } from "./call-tool-result.js";
+export { type Approvals, type ExecCall, type ModelAnswer, refusal, runExec, runWait } from "./cell-calls.js";
+export {
+  type ChatCompletionsFunctionTool,
+  type ChatCompletionsToolCall,
+  type ChatCompletionsToolMessage,
+  type ChatCompletionsTools,
+  createChatCompletionsTools,
+} from "./chat-completions.js";
+export {
+  answerModelCall,
   type CodeModeTools,
   type CodeModeToolsOptions,
   createCodeModeTools,
+  describeExec,
   EXEC_TOOL_NAME,
   type ExecToolDefinition,
   type ModelToolCall,
@@ -13,9 +30,17 @@ export {
 export { EXEC_TOOL_PARAMETERS, type ExecArguments, parseExecArguments } from "./exec-arguments.js";
 export { type ExecSource, ExecSourceErrors, parseExecSource } from "./exec-source.js";
 export { isJsIdentifier, jsToolName } from "./identifiers.js";
+export { parseImageDataUrl } from "./image-data-url.js";
 export { type RenderOptions, renderOutcome } from "./render.js";
 export { schemaToTypeScript } from "./schema-to-ts.js";
-export { type DescribedTool, EXEC_ENVIRONMENT, execToolDescription, toolDeclaration } from "./tool-description.js";
+export { IMAGE_NOT_SHOWN, textOnly } from "./text-only.js";
+export {
+  type DescribedTool,
+  EXEC_ENVIRONMENT,
+  execToolDescription,
+  OBSERVED_TYPE_NOTE,
+  toolDeclaration,
+} from "./tool-description.js";
 export {
   countLines,
   DEFAULT_MAX_OUTPUT_TOKENS,

@@ -25,6 +25,22 @@ describe("rendering an outcome", () => {
     ]);
   });
 
+  it("names a running cell's calls waiting for approval under its status, as the cell calls them", () => {
+    const awaitingApproval = [
+      { tool: "delete-file", callId: "tool-3" },
+      { tool: "send_mail", callId: "tool-4" },
+    ];
+    expect(renderOutcome(outcome("yielded", [text("a")]), { wallTimeMs: 100, awaitingApproval })).toEqual([
+      text(
+        "Script running with cell ID 7\nWaiting for approval: tools.delete_file (tool-3), tools.send_mail (tool-4)\nWall time 0.1 seconds\nOutput:\n",
+      ),
+      text("a"),
+    ]);
+    expect(renderOutcome(outcome("yielded", []), { wallTimeMs: 100, awaitingApproval: [] })).toEqual([
+      header("Script running with cell ID 7", "0.1"),
+    ]);
+  });
+
   it("appends the script error after the output of a failed cell", () => {
     const rendered = renderOutcome(outcome("completed", [text("before")], "Error: boom\n    at exec_main.mjs:2"), {
       wallTimeMs: 0,

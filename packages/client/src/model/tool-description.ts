@@ -1,5 +1,6 @@
 // The description of the `exec` tool: the cell's environment, then a declaration per enabled tool.
 import { DEFAULT_YIELD_TIME_MS } from "@codemode/protocol";
+import { LEARNED_TYPE_LIMITS } from "../result-types/infer-shape.js";
 import { MCP_TYPES, structuredContentOf } from "./call-tool-result.js";
 import { jsToolName } from "./identifiers.js";
 import { schemaToTypeScript } from "./schema-to-ts.js";
@@ -13,7 +14,13 @@ export interface DescribedTool {
   kind?: "function" | "freeform" | undefined;
   inputSchema?: unknown;
   outputSchema?: unknown;
+  /** The result type the session learned, declared only when there is no `outputSchema`. */
+  observedOutputSchema?: unknown;
 }
+
+/** The line above a declaration whose result type was learned, not declared. */
+export const OBSERVED_TYPE_NOTE =
+  "// The result type was observed in earlier results, not declared by the tool: it may differ.";
 
 /** The cell's environment (SPEC §4), as the model should know it. */
 export const EXEC_ENVIRONMENT = `Runs a JavaScript program (a cell) in a sandbox and returns its output.
@@ -47,11 +54,24 @@ export function execToolDescription(enabledTools: readonly DescribedTool[]): str
   return [EXEC_ENVIRONMENT, ...shared, "Tools:", ...enabledTools.map(toolSection)].join("\n\n");
 }
 
-/** The TypeScript declaration of one tool on the cell's `tools` object. */
+/**
+ * The TypeScript declaration of one tool on the cell's `tools` object; a result type learned
+ * from earlier results (when there is no `outputSchema`, and it fits in
+ * `LEARNED_TYPE_LIMITS.MAX_CHARS`) is marked as observed on the line above.
+ */
 export function toolDeclaration(tool: DescribedTool): string {
   const [parameter, input] =
     tool.kind === "freeform" ? ["input", "string"] : ["args", schemaToTypeScript(tool.inputSchema)];
-  return `declare const tools: { ${jsToolName(tool.name)}(${parameter}: ${input}): Promise<${outputType(tool.outputSchema)}>; };`;
+  const observed = tool.outputSchema === undefined ? observedType(tool.observedOutputSchema) : undefined;
+  const output = observed ?? outputType(tool.outputSchema);
+  const declaration = `declare const tools: { ${jsToolName(tool.name)}(${parameter}: ${input}): Promise<${output}>; };`;
+  return observed === undefined ? declaration : `${OBSERVED_TYPE_NOTE}\n${declaration}`;
+}
+
+function observedType(schema: unknown): string | undefined {
+  if (schema === undefined) return undefined;
+  const type = schemaToTypeScript(schema);
+  return type === "unknown" || type.length > LEARNED_TYPE_LIMITS.MAX_CHARS ? undefined : type;
 }
 
 /** An MCP tool's result is `CallToolResult<T>`, `T` from its structured content's schema. */
