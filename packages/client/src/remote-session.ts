@@ -215,8 +215,11 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   }
 
   stored(values: JsonObject): void {
-    // Spread defines own properties; Object.assign would turn a `__proto__` key into a prototype.
-    this.storedValues = { ...this.storedValues, ...values };
+    // Defined, not assigned: assigning a `__proto__` key would set a prototype instead. In place,
+    // so that a cell's writes reported in many parts cost their own size, not the session's.
+    for (const [key, value] of Object.entries(values)) {
+      Object.defineProperty(this.storedValues, key, { value, enumerable: true, writable: true, configurable: true });
+    }
   }
 
   /** The type learned from the results of the tool the model knows as `name` (see `ObservedResultTypes`). */

@@ -35,8 +35,11 @@ export interface CellOwner {
   readonly counters: { pending: number };
   /** The daemon's memory budget, charged with what the cell's items and requests hold. */
   readonly budget: MemoryBudget;
-  /** Step (3) of completion: merge the cell's writes into the session, settling what they charged. */
-  commit(cellId: string, writes: [string, string][], ledger: WriteLedger): void;
+  /**
+   * Step (3) of completion: merge the cell's writes into the session, settling what they
+   * charged; resolves once they are reported.
+   */
+  commit(cellId: string, writes: [string, string][], ledger: WriteLedger): Promise<void>;
   /** The cell's writes are dropped (it was terminated): release what they charged. */
   discard(ledger: WriteLedger): void;
   /** The cell is closed: its terminal answer was delivered. */
@@ -305,7 +308,7 @@ export class Cell implements CellSink {
   private async complete(result: { errorText?: string; writes: [string, string][] }): Promise<void> {
     await this.notifications.drain();
     await this.toolCalls.cancelAll(CANCEL_GRACE_MS);
-    this.owner.commit(this.id, result.writes, this.ledger());
+    await this.owner.commit(this.id, result.writes, this.ledger());
     // The errorText is kept with the answer until it is collected, like the items.
     if (result.errorText !== undefined) {
       const errorBytes = requestSize(result.errorText);

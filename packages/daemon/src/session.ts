@@ -144,7 +144,7 @@ export class Session {
     return String(this.nextCellId++);
   }
 
-  private commit(cellId: string, writes: [string, string][], ledger: WriteLedger): void {
+  private async commit(cellId: string, writes: [string, string][], ledger: WriteLedger): Promise<void> {
     let delta = 0;
     for (const [key, json] of writes) {
       const previous = this.stored.get(key);
@@ -152,7 +152,12 @@ export class Session {
       this.stored.set(key, json);
     }
     this.settle(delta, ledger);
-    if (writes.length > 0) this.context.events.stored(this.id, cellId, jsonObject(writes));
+    // Reported in parts, the event loop turning between them: a cell that wrote a few hundred
+    // thousand keys does not hold up every other session while they are written out.
+    for (const part of reportParts(writes)) {
+      this.context.events.stored(this.id, cellId, jsonObject(part));
+      if (part.length < writes.length) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   /**
@@ -172,6 +177,26 @@ export class Session {
     this.context.counters.cells--;
     this.context.events.cellClosed(this.id, cell.id);
   }
+}
+
+/** Keys, or bytes of stored values, in one `session/stored` notification at most (one value may pass it). */
+const REPORT_PART_KEYS = 4_096;
+const REPORT_PART_BYTES = 1024 * 1024;
+
+/** The writes in consecutive parts of at most REPORT_PART_KEYS keys and about REPORT_PART_BYTES. */
+function* reportParts(writes: [string, string][]): Generator<[string, string][]> {
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < writes.length; i++) {
+    const [key, json] = writes[i] as [string, string];
+    bytes += storedSize(key, json);
+    if (i + 1 - start >= REPORT_PART_KEYS || bytes >= REPORT_PART_BYTES) {
+      yield writes.slice(start, i + 1);
+      start = i + 1;
+      bytes = 0;
+    }
+  }
+  if (start < writes.length) yield writes.slice(start);
 }
 
 /**

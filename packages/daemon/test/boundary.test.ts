@@ -242,6 +242,14 @@ describeAtReleaseSpeed("what the daemon keeps for a cell is charged to it, and b
     const keys = Object.keys(values).length;
     expect(keys).toBeGreaterThan(100_000);
     expect(keys).toBeLessThan((16 * MiB) / 64);
+    // Reported in parts of at most 4,096 keys, which together are every key committed.
+    const parts = corpusDaemon()
+      .events.filter((event) => event.method === "session/stored")
+      .map((event) => event.params as { sessionId: string; values: Record<string, JsonValue> })
+      .filter((params) => params.sessionId === run.sessionId);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(Math.max(...parts.map((part) => Object.keys(part.values).length))).toBeLessThanOrEqual(4_096);
+    expect(parts.reduce((total, part) => total + Object.keys(part.values).length, 0)).toBe(keys);
     // The next cell of that session starts from all of them, and its neighbour still answers.
     const next = corpusDaemon().execute(run.sessionId, `text(load("k99999"))`);
     await expectHealthy("while a cell starts from 200,000 stored keys");
