@@ -7,7 +7,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "main", include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"] },
+        test: {
+          name: "main",
+          include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+        },
       },
       {
         // The hostile corpus once more on quickjs-emscripten's debug build, whose assertions and
