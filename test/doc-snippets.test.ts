@@ -1,22 +1,10 @@
 // The code of the project's markdown as written: every TypeScript snippet, and every JavaScript one
 // that is a module, type-checked against the packages' sources and the real `openai` types.
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Lexer, type Tokens, walkTokens } from "marked";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { codeBlocks, DOCUMENTS } from "./markdown.js";
 import { ROOT } from "./workspace.js";
-
-/** Every markdown file of the project: the README, docs/, and each package's README. */
-const DOCUMENTS = [
-  "README.md",
-  ...readdirSync(join(ROOT, "docs"))
-    .filter((file) => file.endsWith(".md"))
-    .map((file) => `docs/${file}`),
-  ...readdirSync(join(ROOT, "packages"))
-    .map((pkg) => `packages/${pkg}/README.md`)
-    .filter((file) => ts.sys.fileExists(join(ROOT, file))),
-];
 
 /** What the snippets leave to the reader: their host's own tools. */
 const HOST = `
@@ -34,27 +22,15 @@ interface Snippet {
   code: string;
 }
 
-/** The fenced code blocks of `document` in `languages` (the info string's first word). */
-function codeBlocks(document: string, languages: string[]): Tokens.Code[] {
-  const blocks: Tokens.Code[] = [];
-  walkTokens(Lexer.lex(readFileSync(join(ROOT, document), "utf8")), (token) => {
-    if (token.type === "code" && languages.includes((token as Tokens.Code).lang?.split(" ")[0] ?? ""))
-      blocks.push(token as Tokens.Code);
-  });
-  return blocks;
-}
-
 // A JavaScript block that neither imports nor exports is a cell: it runs in the sandbox, not in Node.
 const isModule = (code: string) => /^(import|export) /m.test(code);
 
 const snippets: Snippet[] = DOCUMENTS.flatMap((document) =>
-  codeBlocks(document, ["ts", "typescript", "js", "javascript"]).flatMap((block, index) => {
-    const typescript = block.lang?.startsWith("t") ?? false;
-    if (!typescript && !isModule(block.text)) return [];
-    const name = `${document} snippet ${index + 1}`;
-    return [
-      { name, path: join(ROOT, `${document}.snippet-${index + 1}.${typescript ? "ts" : "js"}`), code: block.text },
-    ];
+  codeBlocks(document, ["ts", "typescript", "js", "javascript"]).flatMap((block) => {
+    const typescript = block.language.startsWith("t");
+    if (!typescript && !isModule(block.code)) return [];
+    const path = join(ROOT, `${document}.block-${block.index}.${typescript ? "ts" : "js"}`);
+    return [{ name: block.name, path, code: block.code }];
   }),
 );
 
