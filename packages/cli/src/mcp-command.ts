@@ -54,7 +54,7 @@ export async function serveMcp(options: McpCommandOptions, io: McpCommandIO): Pr
           : `codemode mcp: ${status.error ?? `${status.server} is ${status.state}`}\n`,
       );
     }
-    const invokeHostTool = hostToolInvoker(hostTools);
+    const invokeHostTool = hostToolInvoker(hostTools, io.err);
     const invokeTool: CodeModeSessionDelegate["invokeTool"] = (call, signal) =>
       servers?.owns(call) ? servers.invokeTool(call, signal) : invokeHostTool(call, signal);
     const tools = async (): Promise<ToolDefinition[]> => [

@@ -21,6 +21,8 @@ export interface RunOptions {
 }
 
 export interface RunIO {
+  /** All of standard input, for the file `-`. */
+  stdin(): Promise<string>;
   out(text: string): void;
   err(text: string): void;
   /** Registers what an interrupt (Ctrl-C) does. */
@@ -29,7 +31,7 @@ export interface RunIO {
 
 /** Runs the file; resolves with the process's exit code. */
 export async function run(options: RunOptions, io: RunIO): Promise<number> {
-  const input = await readFile(options.file, "utf8").catch((error: Error) => {
+  const input = await (options.file === "-" ? io.stdin() : readFile(options.file, "utf8")).catch((error: Error) => {
     throw new UsageError(`cannot read ${options.file}: ${error.message}`);
   });
   const tools = options.toolsModule === undefined ? [] : await loadTools(options.toolsModule);
@@ -84,7 +86,7 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
 
 function delegateFor(tools: HostTool[], io: RunIO): CodeModeSessionDelegate {
   return {
-    invokeTool: hostToolInvoker(tools),
+    invokeTool: hostToolInvoker(tools, io.err),
     async notify(notification) {
       io.err(`notify: ${notification.text}\n`);
     },

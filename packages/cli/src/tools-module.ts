@@ -1,5 +1,7 @@
 // Host tools for `codemode run`, from a JavaScript module: its default export (or its export
 // `tools`) is an array of { name, description?, inputSchema?, outputSchema?, handler }.
+import { execFile } from "node:child_process";
+import { access } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CodeModeSessionDelegate, JsonValue, ToolDefinition } from "@codemode/client";
@@ -17,11 +19,33 @@ export interface HostTool {
 
 /** The tools of the module at `path`; throws a `UsageError` saying why they cannot be loaded. */
 export async function loadTools(path: string): Promise<HostTool[]> {
+  const cannot = (why: string) => new UsageError(`cannot load tools from ${path}: ${why}`);
+  await access(path).catch(() => {
+    throw cannot("no such file");
+  });
   try {
     return await importTools(path);
   } catch (error) {
-    throw new UsageError(`cannot load tools from ${path}: ${(error as Error).message}`);
+    const site = error instanceof SyntaxError ? await syntaxErrorSite(path) : undefined;
+    throw cannot(`${(error as Error).message}${site ? ` at ${site}` : ""}`);
   }
+}
+
+/**
+ * Where the syntax error of the module at `path` is, with its line and a caret under the column:
+ * an import's error does not say, `node --check` does.
+ */
+function syntaxErrorSite(path: string): Promise<string | undefined> {
+  return new Promise((done) =>
+    execFile(process.execPath, ["--check", path], (_error, _stdout, stderr) => {
+      const [, file, line, text, indent] = /^(.+):(\d+)\n(.*)\n( *)\^/.exec(stderr) ?? [];
+      done(
+        file === undefined || indent === undefined
+          ? undefined
+          : `${file}:${line}:${indent.length + 1}\n${text}\n${indent}^`,
+      );
+    }),
+  );
 }
 
 async function importTools(path: string): Promise<HostTool[]> {
@@ -48,13 +72,21 @@ export function definitionOf(tool: HostTool): ToolDefinition {
   };
 }
 
-/** Runs a cell's call of one of `tools` with its handler; an unknown tool fails the call. */
-export function hostToolInvoker(tools: HostTool[]): CodeModeSessionDelegate["invokeTool"] {
+/**
+ * Runs a cell's call of one of `tools` with its handler; an unknown tool fails the call. What a
+ * handler throws reaches the cell as its message, and `log` (the host's stderr) with its stack.
+ */
+export function hostToolInvoker(tools: HostTool[], log: (text: string) => void): CodeModeSessionDelegate["invokeTool"] {
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   return async (call, signal) => {
     const tool = byName.get(call.tool.name);
     if (!tool) throw new Error(`unknown tool ${call.tool.name}`);
-    return ((await tool.handler(call.input, signal)) ?? null) as JsonValue;
+    try {
+      return ((await tool.handler(call.input, signal)) ?? null) as JsonValue;
+    } catch (error) {
+      log(`codemode: tool ${tool.name} threw ${error instanceof Error ? error.stack : String(error)}\n`);
+      throw error;
+    }
   };
 }
 

@@ -28,8 +28,11 @@ interface Run {
   exit: Promise<number | null>;
 }
 
-function start(args: string[]): Run {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function start(args: string[], stdin?: string): Run {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+  });
+  child.stdin?.end(stdin);
   const run: Run = {
     child,
     stdout: "",
@@ -46,7 +49,12 @@ function start(args: string[]): Run {
 }
 
 async function codemode(...args: string[]) {
-  const run = start(args);
+  return codemodeReading(undefined, ...args);
+}
+
+/** codemode with `stdin` as its standard input. */
+async function codemodeReading(stdin: string | undefined, ...args: string[]) {
+  const run = start(args, stdin);
   const code = await run.exit;
   return { code, stdout: run.stdout, stderr: run.stderr };
 }
@@ -58,6 +66,20 @@ describe("codemode run", () => {
     expect(stdout).toMatch(/package\.json: \d+ lines, \d+ bytes, sha256 [0-9a-f]{16}\n/);
     expect(stdout).toMatch(/total bytes: \d+\n$/);
     expect(stderr).toBe("notify: hashed 4 files\n");
+    expect(code).toBe(0);
+  });
+
+  it("reads the cell from standard input when the file is -", async () => {
+    const { code, stdout } = await codemodeReading("text(await tools.echo({ n: 2 }));", "run", "-", "--tools", TOOLS);
+    expect(stdout).toMatch(/^Script completed\n[\s\S]*Output:\n\{"n":2\}\n$/);
+    expect(code).toBe(0);
+  });
+
+  it("logs what a host tool throws, with its stack, while the cell sees the message", async () => {
+    const file = cellFile(`try { await tools.fail(); } catch (e) { text("cell saw: " + e); }`);
+    const { code, stdout, stderr } = await codemode("run", file, "--tools", TOOLS);
+    expect(stdout).toContain("cell saw: the host says no");
+    expect(stderr).toMatch(/^codemode: tool fail threw Error: the host says no\n\s+at .*tools\.mjs:\d+:\d+/);
     expect(code).toBe(0);
   });
 
@@ -136,8 +158,12 @@ describe("codemode usage", () => {
   it("prints help and version, and refuses bad usage with exit 2", async () => {
     const help = await codemode("--help");
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("Usage: codemode run <file.js>");
+    expect(help.stdout).toContain("Usage: codemode run <file.js | ->");
+    expect(help.stdout).toContain("handler(input, signal)");
+    expect(help.stdout).toContain("value of its last expression is not printed");
+    expect((await codemode("-h")).stdout).toBe(help.stdout);
     expect((await codemode("--version")).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect((await codemode("-v")).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
     for (const args of [
       [],
       ["walk", "x.js"],
@@ -148,7 +174,8 @@ describe("codemode usage", () => {
     ]) {
       const { code, stderr } = await codemode(...args);
       expect(code, args.join(" ")).toBe(2);
-      expect(stderr, args.join(" ")).toMatch(/^codemode: .+\n\nUsage:/);
+      // One line saying what is wrong, and where the usage is.
+      expect(stderr, args.join(" ")).toMatch(/^codemode: .+\nRun codemode --help for the usage\.\n$/);
     }
   });
 
@@ -161,5 +188,17 @@ describe("codemode usage", () => {
     const bad = await codemode("run", DEMO, "--tools", badTools);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^codemode: cannot load tools from .* must export an array of tools/);
+  });
+
+  it("names a tools module that is missing, or the line and column of its syntax error", async () => {
+    const missing = await codemode("run", DEMO, "--tools", join(dir, "nope.mjs"));
+    expect(missing.stderr).toBe(
+      `codemode: cannot load tools from ${join(dir, "nope.mjs")}: no such file\nRun codemode --help for the usage.\n`,
+    );
+    const broken = join(dir, "broken.mjs");
+    writeFileSync(broken, `export default [\n  { name: "x", handler: () => 1 + },\n];\n`);
+    const bad = await codemode("run", DEMO, "--tools", broken);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`: Unexpected token '}' at ${broken}:2:35\n  { name: "x", handler: () => 1 + },\n`);
   });
 });
