@@ -113,6 +113,7 @@ describe("codemode run", () => {
       "Script terminated",
     ]);
     expect(stderr).toContain("cell 1 is still running; terminating it");
+    expect(stdout, "no empty Output: heading").toMatch(/Script terminated\nWall time \d+\.\d seconds\n$/);
     expect(code).toBe(1);
   });
 
