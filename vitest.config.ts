@@ -7,10 +7,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: {
-          name: "main",
-          include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
-        },
+        test: { name: "main", include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"] },
       },
       {
         // The hostile corpus once more on quickjs-emscripten's debug build, whose assertions and
@@ -21,6 +18,13 @@ export default defineConfig({
           include: ["packages/daemon/test/hostile.test.ts", "packages/daemon/test/boundary.test.ts"],
           env: { CODEMODE_TEST_ENGINE: "debug" },
         },
+      },
+      {
+        // The repository as a whole (fresh clone, packed packages, the docs' code): installs and
+        // builds that would load the machine under the timing bounds of the daemon's tests, so
+        // they run once those are done.
+        extends: true,
+        test: { name: "repository", include: ["test/**/*.test.ts"], sequence: { groupOrder: 1 } },
       },
     ],
   },
