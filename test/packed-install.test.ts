@@ -117,13 +117,13 @@ main();
     expect(JSON.parse(stdout)).toEqual(completed);
   });
 
-  it("runs codemode run from node_modules/.bin", async () => {
+  it("runs npx codemode run, from its node_modules/.bin", async () => {
     writeFileSync(
       join(project, "tools.mjs"),
       'export default [{ name: "add", handler: async ({ a, b }) => a + b }];\n',
     );
     writeFileSync(join(project, "cell.js"), "text(await tools.add({ a: 2, b: 3 }));\n");
-    const { stdout } = await run(["node_modules/.bin/codemode", "run", "cell.js", "--tools", "tools.mjs"], {
+    const { stdout } = await run(["npx", "--no-install", "codemode", "run", "cell.js", "--tools", "tools.mjs"], {
       cwd: project,
     });
     expect(stdout).toContain("Script completed");
