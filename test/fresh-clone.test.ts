@@ -1,5 +1,5 @@
 // The repository as a newcomer gets it: a copy of the working tree with nothing installed or
-// built, where the install is quiet, lint passes at once, and the README's shell blocks run.
+// built, where the install is quiet, lint passes at once, and the docs' shell blocks run.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

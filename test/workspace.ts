@@ -8,7 +8,6 @@ export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export interface Manifest {
   name: string;
   version: string;
-  private?: boolean;
   license?: string;
   repository?: { type: string; url: string; directory?: string };
   engines?: Record<string, string>;
