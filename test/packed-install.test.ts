@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { codeBlocks } from "./markdown.js";
 import { type Manifest, PNPM, publishablePackages, ROOT, ROOT_MANIFEST, readManifest, run } from "./workspace.js";
 
 const SETUP_MS = 600_000;
@@ -117,15 +118,16 @@ main();
     expect(JSON.parse(stdout)).toEqual(completed);
   });
 
-  it("runs npx codemode run, from its node_modules/.bin", async () => {
-    writeFileSync(
-      join(project, "tools.mjs"),
-      'export default [{ name: "add", handler: async ({ a, b }) => a + b }];\n',
-    );
-    writeFileSync(join(project, "cell.js"), "text(await tools.add({ a: 2, b: 3 }));\n");
-    const { stdout } = await run(["npx", "--no-install", "codemode", "run", "cell.js", "--tools", "tools.mjs"], {
-      cwd: project,
-    });
+  it("runs the CLI's README as written: npx codemode run, with its tools module and cell", async () => {
+    const readme = "packages/cli/README.md";
+    // Its JavaScript blocks start with the name of their file.
+    for (const { code } of codeBlocks(readme, ["js"])) {
+      const file = /^\/\/ (\S+)\n/.exec(code)?.[1];
+      if (file !== undefined) writeFileSync(join(project, file), code);
+    }
+    const commands = codeBlocks(readme, ["sh"]).flatMap(({ code }) => code.split("\n"));
+    const command = commands.find((line) => line.startsWith("npx codemode run")) ?? "";
+    const { stdout } = await run(["sh", "-ec", command], { cwd: project });
     expect(stdout).toContain("Script completed");
     expect(stdout).toMatch(/^5$/m);
   });
