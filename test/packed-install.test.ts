@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeBlocks } from "./markdown.js";
 import { type Manifest, PNPM, publishablePackages, ROOT, ROOT_MANIFEST, readManifest, run } from "./workspace.js";
@@ -84,6 +85,30 @@ describe("every publishable package's tarball", () => {
 });
 
 describe("a project that installed the tarballs with npm", () => {
+  it("sees each entry point export the names pinned here, so that a change to them is deliberate", () => {
+    const entries = packages.flatMap((pkg) =>
+      Object.entries(readManifest(pkg.unpacked).exports ?? {}).flatMap(([subpath, target]) =>
+        typeof target === "object" && target.types !== undefined
+          ? [{ specifier: join(pkg.name, subpath), types: join(project, "node_modules", pkg.name, target.types) }]
+          : [],
+      ),
+    );
+    const program = ts.createProgram(
+      entries.map((entry) => entry.types),
+      { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true },
+    );
+    const checker = program.getTypeChecker();
+    const exported = Object.fromEntries(
+      entries.map(({ specifier, types }) => {
+        const file = program.getSourceFile(types);
+        const module = file && checker.getSymbolAtLocation(file);
+        const names = module ? checker.getExportsOfModule(module).map((symbol) => symbol.name) : [];
+        return [specifier, names.sort()];
+      }),
+    );
+    expect(exported).toMatchSnapshot();
+  });
+
   // A cell with a tool call through the client, the same code in either module system.
   const cell = (importClient: string) => `${importClient}
 async function main() {
