@@ -19,6 +19,13 @@ export default defineConfig({
           env: { CODEMODE_TEST_ENGINE: "debug" },
         },
       },
+      {
+        // The repository as a whole (fresh clone, packed packages, the docs' code): installs and
+        // builds that would load the machine under the timing bounds of the daemon's tests, so
+        // they run once those are done.
+        extends: true,
+        test: { name: "repository", include: ["test/**/*.test.ts"], sequence: { groupOrder: 1 } },
+      },
     ],
   },
 });

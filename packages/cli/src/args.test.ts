@@ -42,6 +42,12 @@ describe("parseCommand", () => {
   it("help and version win over everything else", () => {
     expect(parseCommand(["run", "a.js", "--help"])).toEqual({ kind: "help" });
     expect(parseCommand(["--version"])).toEqual({ kind: "version" });
+    expect(parseCommand(["-h"])).toEqual({ kind: "help" });
+    expect(parseCommand(["-v"])).toEqual({ kind: "version" });
+  });
+
+  it("reads the file - (standard input)", () => {
+    expect(parseCommand(["run", "-"])).toEqual({ kind: "run", file: "-", follow: false });
   });
 
   it.each([
@@ -65,6 +71,6 @@ describe("parseCommand", () => {
   });
 
   it("refuses unknown flags", () => {
-    expect(() => parseCommand(["run", "a.js", "--watch"])).toThrow(/Unknown option '--watch'/);
+    expect(() => parseCommand(["run", "a.js", "--watch"])).toThrow(/^Unknown option '--watch'$/);
   });
 });

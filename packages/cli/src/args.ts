@@ -14,11 +14,13 @@ export type Command =
   | { kind: "help" }
   | { kind: "version" };
 
-export const USAGE = `Usage: codemode run <file.js> [--tools <module.mjs>] [--yield-ms <n>] [--follow] [--approve ask|all|none]
+export const USAGE = `Usage: codemode run <file.js | -> [--tools <module.mjs>] [--yield-ms <n>] [--follow] [--approve ask|all|none]
        codemode mcp [--config <mcp.json>] [--tools <module.mjs>] [--http <host:port>] [--approve all|none]
 
-codemode run: runs the file as a code mode cell in a fresh daemon and prints each observation
-as a model would read it. Host tools come from the module given with --tools.
+codemode run: runs the file (- reads it from stdin) as a code mode cell in a fresh daemon and
+prints each observation as a model would read it. Host tools come from the module given with
+--tools. As in Codex's code mode, a cell shows only what it passes to text() or image(): the
+value of its last expression is not printed.
 
 codemode mcp: an MCP server on stdio (or Streamable HTTP) offering the tools exec and wait to
 any MCP client; the cells call the tools of the MCP servers in the config file and those of
@@ -42,30 +44,19 @@ Options:
                         far (default: the file's // @exec pragma, else 10000)
   --follow              (run) keep waiting on a cell that yielded until it ends (without it,
                         a cell still running after its first observation is terminated)
-  --version             print the version and exit
-  --help                print this help and exit
+  -v, --version         print the version and exit
+  -h, --help            print this help and exit
 
 Exit status: 0 when the cell completed (mcp: when the client closed the connection), 1 when
 it failed or was terminated, 2 on a usage error, 130 when interrupted (Ctrl-C terminates the
 cell first).`;
 
+/** What follows a usage error's one line. */
+export const USAGE_HINT = "Run codemode --help for the usage.";
+
 /** Parses `argv` (without node and the script); throws an Error naming what is wrong. */
 export function parseCommand(argv: string[]): Command {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      tools: { type: "string" },
-      config: { type: "string" },
-      http: { type: "string" },
-      "yield-ms": { type: "string" },
-      approve: { type: "string" },
-      follow: { type: "boolean", default: false },
-      version: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseFlags(argv);
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const [command, file, ...rest] = positionals;
@@ -104,6 +95,29 @@ function approveMode(text: string): ApproveMode {
   const mode = APPROVE_MODES.find((known) => known === text);
   if (mode === undefined) throw new Error(`--approve must be one of ${APPROVE_MODES.join(", ")}`);
   return mode;
+}
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        tools: { type: "string" },
+        config: { type: "string" },
+        http: { type: "string" },
+        "yield-ms": { type: "string" },
+        approve: { type: "string" },
+        follow: { type: "boolean", default: false },
+        version: { type: "boolean", short: "v", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    // Its first sentence names the flag; the rest is advice about positionals starting with "-".
+    throw new Error((error as Error).message.split(". ")[0]);
+  }
 }
 
 function yieldTime(text: string): number {

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // codemode: runs a JavaScript file as a code mode cell (`run`), or serves exec and wait over MCP (`mcp`).
 import { createInterface } from "node:readline";
-import { type Command, parseCommand, USAGE } from "./args.js";
+import { text } from "node:stream/consumers";
+import { type Command, parseCommand, USAGE, USAGE_HINT } from "./args.js";
 import { ExitCode, UsageError } from "./exit.js";
 import { serveMcp } from "./mcp-command.js";
 import { run } from "./run.js";
 import { VERSION } from "./version.js";
 
 function usageError(message: string): never {
-  process.stderr.write(`codemode: ${message}\n\n${USAGE}\n`);
+  process.stderr.write(`codemode: ${message}\n${USAGE_HINT}\n`);
   process.exit(ExitCode.usage);
 }
 
@@ -39,6 +40,7 @@ async function execute(command: Command & { kind: "run" | "mcp" }): Promise<numb
   let interrupts = 0;
   let lines: AsyncIterator<string> | undefined;
   return run(command, {
+    stdin: () => text(process.stdin),
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     async ask(question) {

@@ -14,7 +14,7 @@ import { approvalPolicy } from "./approval-policy.js";
 import { ExitCode, UsageError } from "./exit.js";
 import { openCodeModeServer } from "./mcp/code-mode-server.js";
 import { LOOPBACK_HOSTS, listenHttp } from "./mcp/http-listener.js";
-import { loadTools } from "./tools-module.js";
+import { loadTools, reportHandlerError } from "./tools-module.js";
 import { VERSION } from "./version.js";
 
 export interface McpCommandOptions {
@@ -45,6 +45,7 @@ export async function serveMcp(options: McpCommandOptions, io: McpCommandIO): Pr
       ask: async () => undefined,
       err: io.err,
     }),
+    onHandlerError: reportHandlerError(io.err),
   });
   let changed = () => {};
   const servers =

@@ -6,7 +6,7 @@ import { DEFAULT_YIELD_TIME_MS } from "@codemode/protocol/defaults";
 import { type ApprovalIO, type ApproveMode, approvalPolicy } from "./approval-policy.js";
 import { ExitCode, UsageError } from "./exit.js";
 import { printable } from "./print.js";
-import { loadTools } from "./tools-module.js";
+import { loadTools, reportHandlerError } from "./tools-module.js";
 
 export interface RunOptions {
   file: string;
@@ -18,6 +18,8 @@ export interface RunOptions {
 }
 
 export interface RunIO extends ApprovalIO {
+  /** All of standard input, for the file `-`. */
+  stdin(): Promise<string>;
   out(text: string): void;
   /** Registers what an interrupt (Ctrl-C) does. */
   onInterrupt(handler: () => void): void;
@@ -25,7 +27,7 @@ export interface RunIO extends ApprovalIO {
 
 /** Runs the file; resolves with the process's exit code. */
 export async function run(options: RunOptions, io: RunIO): Promise<number> {
-  const input = await readFile(options.file, "utf8").catch((error: Error) => {
+  const input = await (options.file === "-" ? io.stdin() : readFile(options.file, "utf8")).catch((error: Error) => {
     throw new UsageError(`cannot read ${options.file}: ${error.message}`);
   });
   // A development tool: results are checked against their output schemas too.
@@ -34,6 +36,7 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
     checkOutput: true,
     notify: async (notification) => io.err(`notify: ${notification.text}\n`),
     onApprovalRequest: approvalPolicy(approve, () => tools, io),
+    onHandlerError: reportHandlerError(io.err),
   });
   let parsed: ReturnType<typeof parseExecSource>;
   try {

@@ -70,6 +70,20 @@ describe("codemode run", () => {
     expect(code).toBe(0);
   });
 
+  it("reads the cell from standard input when the file is -", async () => {
+    const { code, stdout } = await answering("text(await tools.echo({ n: 2 }));", "run", "-", "--tools", TOOLS);
+    expect(stdout).toMatch(/^Script completed\n[\s\S]*Output:\n\{"n":2\}\n$/);
+    expect(code).toBe(0);
+  });
+
+  it("logs what a host tool throws, with its stack, while the cell sees the message", async () => {
+    const file = cellFile(`try { await tools.fail(); } catch (e) { text("cell saw: " + e); }`);
+    const { code, stdout, stderr } = await codemode("run", file, "--tools", TOOLS);
+    expect(stdout).toContain("cell saw: the host says no");
+    expect(stderr).toMatch(/^codemode: tool fail threw Error: the host says no\n\s+at .*tools\.mjs:\d+:\d+/);
+    expect(code).toBe(0);
+  });
+
   it("exits 1 when the cell fails, with the script error rendered", async () => {
     const file = cellFile(
       `text(await tools.echo({ n: 1 }));\ntry { await tools.fail(); } catch (e) { text(e); }\nthrow new Error("boom");`,
@@ -123,6 +137,7 @@ describe("codemode run", () => {
       "Script terminated",
     ]);
     expect(stderr).toContain("cell 1 is still running; terminating it");
+    expect(stdout, "no empty Output: heading").toMatch(/Script terminated\nWall time \d+\.\d seconds\n$/);
     expect(code).toBe(1);
   });
 
@@ -222,8 +237,12 @@ describe("codemode usage", () => {
   it("prints help and version, and refuses bad usage with exit 2", async () => {
     const help = await codemode("--help");
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("Usage: codemode run <file.js>");
+    expect(help.stdout).toContain("Usage: codemode run <file.js | ->");
+    expect(help.stdout).toContain("handler(input, signal)");
+    expect(help.stdout).toContain("value of its last expression is not printed");
+    expect((await codemode("-h")).stdout).toBe(help.stdout);
     expect((await codemode("--version")).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect((await codemode("-v")).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
     for (const args of [
       [],
       ["walk", "x.js"],
@@ -234,7 +253,8 @@ describe("codemode usage", () => {
     ]) {
       const { code, stderr } = await codemode(...args);
       expect(code, args.join(" ")).toBe(2);
-      expect(stderr, args.join(" ")).toMatch(/^codemode: .+\n\nUsage:/);
+      // One line saying what is wrong, and where the usage is.
+      expect(stderr, args.join(" ")).toMatch(/^codemode: .+\nRun codemode --help for the usage\.\n$/);
     }
   });
 
@@ -254,5 +274,17 @@ describe("codemode usage", () => {
     expect(refused.stderr).toMatch(
       /^codemode: cannot load tools from .*: tool x: inputSchema is not a valid JSON Schema: /,
     );
+  });
+
+  it("names a tools module that is missing, or the line and column of its syntax error", async () => {
+    const missing = await codemode("run", DEMO, "--tools", join(dir, "nope.mjs"));
+    expect(missing.stderr).toBe(
+      `codemode: cannot load tools from ${join(dir, "nope.mjs")}: no such file\nRun codemode --help for the usage.\n`,
+    );
+    const broken = join(dir, "broken.mjs");
+    writeFileSync(broken, `export default [\n  { name: "x", handler: () => 1 + },\n];\n`);
+    const bad = await codemode("run", DEMO, "--tools", broken);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`: Unexpected token '}' at ${broken}:2:35\n  { name: "x", handler: () => 1 + },\n`);
   });
 });

@@ -17,6 +17,11 @@ export interface ToolRegistryOptions {
   notify?: CodeModeSessionDelegate["notify"];
   /** Told of each call that starts waiting for approval (say, to ask a person). */
   onApprovalRequest?: (request: PendingApproval) => void;
+  /**
+   * Told of what a handler threw (say, to log its stack), before it becomes the text the
+   * cell's promise rejects with. What this throws is ignored.
+   */
+  onHandlerError?: (tool: string, error: unknown) => void;
 }
 
 interface RegisteredTool {
@@ -75,10 +80,21 @@ export class ToolRegistry implements CodeModeSessionDelegate {
       if (decision.kind === "denied") throw new Error(`${label} was denied: ${decision.reason}`);
       if (decision.kind === "cancelled") throw new Error(`${label} was cancelled while it waited for approval`);
     }
-    const result = ((await tool.handler(input, context)) ?? null) as JsonValue;
+    const result = await this.runHandler(tool, input, context);
     const outputProblem = entry.checkOutput?.(result);
     if (outputProblem !== undefined) throw new Error(`${label}: ${outputProblem} (the result breaks its outputSchema)`);
     return result;
+  }
+
+  private async runHandler(tool: HostTool, input: unknown, context: HostToolContext): Promise<JsonValue> {
+    try {
+      return ((await tool.handler(input as never, context)) ?? null) as JsonValue;
+    } catch (error) {
+      try {
+        this.options.onHandlerError?.(tool.name, error);
+      } catch {}
+      throw error;
+    }
   }
 
   /** The calls waiting for approval, oldest first; of one cell when `cellId` is given. */
