@@ -8,6 +8,7 @@ import { ROOT } from "./workspace.js";
 
 /** What the snippets leave to the reader: their host's own tools. */
 const HOST = `
+declare const hostTools: import("@codemode/client").HostTool[];
 declare const hostToolDefinitions: import("@codemode/client").ToolDefinition[];
 declare function runHostTool(
   call: import("@codemode/client").NestedToolCall,
@@ -25,10 +26,14 @@ interface Snippet {
 // A JavaScript block that neither imports nor exports is a cell: it runs in the sandbox, not in Node.
 const isModule = (code: string) => /^(import|export) /m.test(code);
 
+// An agent loop whose setup (and SDK) lives in an example file is checked there, and shown as is
+// (packages/client/test/readme-examples.test.ts).
+const checkedElsewhere = (code: string) => code.startsWith("// Type-checked with its setup in ");
+
 const snippets: Snippet[] = DOCUMENTS.flatMap((document) =>
   codeBlocks(document, ["ts", "typescript", "js", "javascript"]).flatMap((block) => {
     const typescript = block.language.startsWith("t");
-    if (!typescript && !isModule(block.code)) return [];
+    if ((!typescript && !isModule(block.code)) || checkedElsewhere(block.code)) return [];
     const path = join(ROOT, `${document}.block-${block.index}.${typescript ? "ts" : "js"}`);
     return [{ name: block.name, path, code: block.code }];
   }),

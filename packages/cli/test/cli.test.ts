@@ -238,7 +238,7 @@ describe("codemode usage", () => {
     const help = await codemode("--help");
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Usage: codemode run <file.js | ->");
-    expect(help.stdout).toContain("handler(input, signal)");
+    expect(help.stdout).toContain("handler(input, { signal, cellId, callId })");
     expect(help.stdout).toContain("value of its last expression is not printed");
     expect((await codemode("-h")).stdout).toBe(help.stdout);
     expect((await codemode("--version")).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);

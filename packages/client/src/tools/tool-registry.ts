@@ -38,10 +38,15 @@ export class ToolRegistry implements CodeModeSessionDelegate {
   private readonly byName = new Map<string, RegisteredTool>();
   private readonly approvals: ApprovalGate;
 
+  /**
+   * `tools` may each declare their own input type (`HostTool<{ a: number }>`): `never` accepts
+   * them all. Their input is whatever the cell sent, checked against the `inputSchema` first.
+   */
   constructor(
-    tools: readonly HostTool[],
+    typed: readonly HostTool<never>[],
     private readonly options: ToolRegistryOptions = {},
   ) {
+    const tools = typed as readonly HostTool[];
     this.approvals = new ApprovalGate(options.onApprovalRequest);
     tools.forEach((tool, index) => {
       checkHostTool(tool, `tool ${index}`);
@@ -88,7 +93,7 @@ export class ToolRegistry implements CodeModeSessionDelegate {
 
   private async runHandler(tool: HostTool, input: unknown, context: HostToolContext): Promise<JsonValue> {
     try {
-      return ((await tool.handler(input as never, context)) ?? null) as JsonValue;
+      return ((await tool.handler(input, context)) ?? null) as JsonValue;
     } catch (error) {
       try {
         this.options.onHandlerError?.(tool.name, error);
@@ -133,7 +138,7 @@ async function needsApprovalOf(tool: HostTool, input: unknown, context: HostTool
 }
 
 /** The registry of `tools` (see `ToolRegistry`); throws a `TypeError` naming a malformed tool or schema. */
-export function toolRegistry(tools: readonly HostTool[], options?: ToolRegistryOptions): ToolRegistry {
+export function toolRegistry(tools: readonly HostTool<never>[], options?: ToolRegistryOptions): ToolRegistry {
   return new ToolRegistry(tools, options);
 }
 
