@@ -56,7 +56,7 @@ let seenControl = 0;
 let poisoned = false;
 
 const post = (message: FromWorker) => out.postMessage(message);
-const hooks: EngineHooks = { pollControl: () => pollControl(), poisoned: () => poisoned };
+const hooks: EngineHooks = { pollControl, poisoned: () => poisoned };
 
 function eventsFor(cell: number): CellEvents {
   return {

@@ -20,7 +20,7 @@ export class StoredView {
 
   constructor(
     snapshot: [string, string][],
-    private readonly limits: { storedBytes: number; payloadBytes: number },
+    private readonly limits: { storedBytes: number },
     accounts: StoredAccounts,
   ) {
     this.values = new Map(snapshot);
@@ -34,9 +34,8 @@ export class StoredView {
     return this.values.get(key);
   }
 
-  /** Stores `json` under `key`; returns why it was refused, if it was. */
+  /** Stores `json` under `key` (its size already checked by the host primitive); returns why it was refused, if it was. */
   store(key: string, json: string): string | undefined {
-    if (json.length > this.limits.payloadBytes) return LimitTexts.payload("stored value", this.limits.payloadBytes);
     if (jsonDepthExceeds(json, MAX_VALUE_DEPTH)) return LimitTexts.depth("stored value", MAX_VALUE_DEPTH);
     const previous = this.values.get(key);
     const delta = storedSize(key, json) - (previous === undefined ? 0 : storedSize(key, previous));
