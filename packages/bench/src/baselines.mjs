@@ -1,64 +1,73 @@
-// The physical floor of this design, measured in the same run: a JSON-RPC round trip between
-// two bare Node processes over stdio (B0), the same pipelined, and spawning such a process.
+// The physical floor of this design, measured in the same run as the workloads: JSON-RPC
+// round trips between two bare Node processes over stdio with vscode-jsonrpc (B0), alone, in
+// lanes and pipelined, and spawning such a process until its first answer (B0 start).
 import { spawn } from "node:child_process";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node";
-import { median, now, timeEach } from "./stats.mjs";
+import { cpuMicros, now, timed } from "./stats.mjs";
 
 const SERVER = new URL("./b0-server.mjs", import.meta.url).pathname;
 
-function startServer() {
+/** A B0 server process and its connection, kept across rounds. */
+export function startB0() {
   const child = spawn(process.execPath, [SERVER], { stdio: ["pipe", "pipe", "inherit"] });
   const connection = createMessageConnection(
     new StreamMessageReader(child.stdout),
     new StreamMessageWriter(child.stdin),
   );
   connection.listen();
+  const echo = (n) => connection.sendRequest("echo", { n });
   return {
-    connection,
-    close: async () => {
+    /** Durations of `times` sequential round trips, ms. */
+    async roundTrips(times) {
+      const durations = [];
+      for (let i = 0; i < times; i++) {
+        const start = now();
+        await echo(i);
+        durations.push(now() - start);
+      }
+      return durations;
+    },
+    /**
+     * `lanes` concurrent lanes of `perLane` awaited round trips each, `reps` times: round
+     * trips per second, and the CPU of both processes per round trip (µs).
+     */
+    async lanes(lanes, perLane, reps) {
+      const serverBefore = await connection.sendRequest("cpu");
+      const hostBefore = process.cpuUsage();
+      const lane = async () => {
+        for (let i = 0; i < perLane; i++) await echo(i);
+      };
+      const ms = await timed(async () => {
+        for (let rep = 0; rep < reps; rep++) await Promise.all(Array.from({ length: lanes }, lane));
+      });
+      const host = cpuMicros(process.cpuUsage(hostBefore));
+      const server = cpuMicros(await connection.sendRequest("cpu")) - cpuMicros(serverBefore);
+      const calls = lanes * perLane * reps;
+      return { perSecond: calls / (ms / 1000), cpuPerCallMicros: (host + server) / calls };
+    },
+    /** Requests per second with `inFlight` requests outstanding at all times. */
+    async pipelined(total, inFlight) {
+      let sent = 0;
+      const lane = async () => {
+        while (sent < total) await echo(sent++);
+      };
+      const ms = await timed(() => Promise.all(Array.from({ length: inFlight }, lane)));
+      return total / (ms / 1000);
+    },
+    async close() {
       connection.dispose();
       child.stdin.end();
-      await new Promise((resolve) => child.once("exit", resolve));
+      if (child.exitCode === null) await new Promise((resolve) => child.once("exit", resolve));
     },
   };
 }
 
-export async function roundTrip(times) {
-  const server = startServer();
-  const durations = await timeEach(times, () => server.connection.sendRequest("echo", { n: 1 }));
+/** Spawning a bare vscode-jsonrpc server until its first response, ms. */
+export async function b0Start() {
+  const begin = now();
+  const server = startB0();
+  await server.roundTrips(1);
+  const duration = now() - begin;
   await server.close();
-  return durations;
-}
-
-/** Requests per second with `inFlight` requests outstanding at all times. */
-export async function pipelined(total, inFlight) {
-  const server = startServer();
-  const runs = [];
-  for (let run = 0; run < 4; run++) {
-    let sent = 0;
-    const start = now();
-    const lane = async () => {
-      while (sent < total) {
-        sent++;
-        await server.connection.sendRequest("echo", { n: sent });
-      }
-    };
-    await Promise.all(Array.from({ length: inFlight }, lane));
-    if (run > 0) runs.push(total / ((now() - start) / 1000));
-  }
-  await server.close();
-  return median(runs);
-}
-
-/** Spawning a bare vscode-jsonrpc server until its first response. */
-export async function start(times) {
-  const durations = [];
-  for (let i = 0; i < times; i++) {
-    const begin = now();
-    const server = startServer();
-    await server.connection.sendRequest("echo", { n: 0 });
-    durations.push(now() - begin);
-    await server.close();
-  }
-  return durations;
+  return duration;
 }

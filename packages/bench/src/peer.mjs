@@ -1,7 +1,7 @@
 // The in-process peer: @sebastianwessel/quickjs, running the workloads that apply to it.
 import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { loadQuickJs } from "@sebastianwessel/quickjs";
-import { timeEach } from "./stats.mjs";
+import { timed, timeEach } from "./stats.mjs";
 
 /** Like the daemon's workloads, a run that fails would measure nothing: it stops the bench. */
 async function checked(result) {
@@ -10,20 +10,32 @@ async function checked(result) {
   return outcome;
 }
 
-export async function peer(times) {
+export async function startPeer() {
   const { runSandboxed } = await loadQuickJs(variant);
-  const trivial = await timeEach(times, () =>
-    checked(runSandboxed(async ({ evalCode }) => evalCode("export default 1"), {})),
-  );
   const env = { echo: async (value) => value };
-  const hundredCalls = await timeEach(Math.ceil(times / 5), () =>
+  const awaitedCalls = (count) =>
     checked(
       runSandboxed(
         async ({ evalCode }) =>
-          evalCode("let s = 0; for (let i = 0; i < 100; i++) s += await env.echo(i); export default s"),
+          evalCode(`let s = 0; for (let i = 0; i < ${count}; i++) s += await env.echo(i); export default s`),
         { env },
       ),
-    ),
-  );
-  return { trivial, hundredCalls };
+    );
+  const peer = {
+    /** Trivial cells, each ms. */
+    trivial: (times) =>
+      timeEach(times, () => checked(runSandboxed(async ({ evalCode }) => evalCode("export default 1"), {})), 0),
+    /** Cells of 100 awaited host calls, each ms. */
+    hundredCalls: (times) => timeEach(times, () => awaitedCalls(100), 0),
+    /** The multi-session shape: `count` sandboxes at once, each `calls` awaited calls, `reps` times; calls/s. */
+    async multiSession(count, calls, reps) {
+      const ms = await timed(async () => {
+        for (let rep = 0; rep < reps; rep++)
+          await Promise.all(Array.from({ length: count }, () => awaitedCalls(calls)));
+      });
+      return (count * calls * reps) / (ms / 1000);
+    },
+  };
+  await peer.hundredCalls(5);
+  return peer;
 }

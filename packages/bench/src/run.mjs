@@ -1,102 +1,250 @@
-// pnpm bench: every workload and its baseline in one run, as one table of medians and p99s.
+// pnpm bench: every workload measured round by round right after its baseline, judged on the
+// median of the per-round ratios. `--json` prints the figures as JSON on stdout (the table then
+// goes to stderr); `--rounds <n>` (at least 7, default 9); BENCH_SCALE scales each sample.
 import { availableParallelism, cpus, totalmem } from "node:os";
-import { pipelined, roundTrip, start } from "./baselines.mjs";
-import { peer } from "./peer.mjs";
-import { median, p99 } from "./stats.mjs";
-import { daemonWorkloads } from "./workloads.mjs";
+import { parseArgs } from "node:util";
+import { b0Start, startB0 } from "./baselines.mjs";
+import { startEngineLimit } from "./engine-limit.mjs";
+import { startPeer } from "./peer.mjs";
+import { judge, measureRounds } from "./rounds.mjs";
+import { mean, median, p99 } from "./stats.mjs";
+import { formatTable } from "./table.mjs";
+import { coldStart, startDaemon } from "./workloads.mjs";
 
+const MIN_ROUNDS = 7;
+const { values } = parseArgs({
+  options: { json: { type: "boolean", default: false }, rounds: { type: "string", default: "9" } },
+  strict: true,
+});
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < MIN_ROUNDS) {
+  console.error(`--rounds must be a whole number of at least ${MIN_ROUNDS}`);
+  process.exit(2);
+}
 const scale = Number(process.env.BENCH_SCALE ?? 1);
-const ms = (value) => `${value.toFixed(value < 1 ? 3 : 1)} ms`;
-const perSecond = (value) => `${Math.round(value).toLocaleString("en")} /s`;
-const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const n = (count) => Math.max(1, Math.round(count * scale));
+const report = values.json ? console.error : console.log;
 
-console.log(
-  `machine: ${cpus()[0]?.model ?? "unknown"} × ${availableParallelism()}, ${mib(totalmem())}, Node ${process.version}`,
-);
-console.log("measuring baselines…");
-const b0 = await roundTrip(2000 * scale);
-const b0Pipelined = await pipelined(20_000 * scale, 500);
-const b0Start = await start(8);
-console.log("measuring the in-process peer…");
-const peerResults = await peer(50 * scale);
-console.log("measuring the daemon…");
-const d = await daemonWorkloads(scale);
+const machine = {
+  cpu: cpus()[0]?.model ?? "unknown",
+  cores: availableParallelism(),
+  memoryMiB: Math.round(totalmem() / 1024 / 1024),
+  node: process.version,
+};
+report(`machine: ${machine.cpu} × ${machine.cores}, ${machine.memoryMiB} MiB, Node ${machine.node}`);
 
-const b0Median = median(b0);
-const rows = [
-  ["B0 round trip (bare vscode-jsonrpc, two processes)", ms(b0Median), ms(p99(b0)), "", "", ""],
-  ["B0 pipelined", perSecond(b0Pipelined), "", "", "", ""],
-  ["B0 start (spawn node + first response)", ms(median(b0Start)), ms(p99(b0Start)), "", "", ""],
-  ["peer: trivial cell (in-process)", ms(median(peerResults.trivial)), ms(p99(peerResults.trivial)), "", "", ""],
-  ["peer: 100 awaited host calls", ms(median(peerResults.hundredCalls)), ms(p99(peerResults.hundredCalls)), "", "", ""],
-  row("trivial cell text(1), execute→completed", d.trivial, median(d.trivial) / b0Median, "× B0", 3, "≤"),
-  row(
-    "sequential awaited tools.echo, per call",
-    d.sequentialPerCall,
-    median(d.sequentialPerCall) / b0Median,
-    "× B0",
-    2,
-    "≤",
-  ),
-  [
-    "2,000 parallel tools.echo (Promise.all)",
-    perSecond(d.parallelPerSecond),
-    "",
-    (d.parallelPerSecond / b0Pipelined).toFixed(2),
-    "× B0 pipelined ≥ 0.8",
-    d.parallelPerSecond / b0Pipelined >= 0.8 ? "met" : "MISSED",
-  ],
-  row("cold start to first completed cell", d.coldStart, median(d.coldStart) / median(b0Start), "× B0 start", 1.5, "≤"),
-  [
-    "terminate a spinning cell",
-    ms(median(d.terminate)),
-    ms(p99(d.terminate)),
-    ms(median(d.terminate)),
-    "≤ 20 ms",
-    median(d.terminate) <= 20 ? "met" : "MISSED",
-  ],
-  [
-    "1,000 concurrent cells awaiting a tool",
-    `peak ${mib(d.concurrent.peak)}`,
-    "",
-    `${(d.concurrent.perCell / 1024).toFixed(0)} KiB/cell`,
-    "peak ≤ 512 MiB",
-    d.concurrent.peak <= 512 * 1024 * 1024 ? "met" : "MISSED",
-  ],
-  row(
-    "100 awaited host calls (vs the peer)",
-    d.hundredCalls,
-    median(peerResults.hundredCalls) / median(d.hundredCalls),
-    "× faster",
-    2,
-    "≥",
-  ),
-  [
-    "tool-call p99 with a spinning neighbour session",
-    ms(median(d.neighbourGaps)),
-    ms(p99(d.neighbourGaps)),
-    (p99(d.neighbourGaps) / p99(d.soloGaps)).toFixed(2),
-    `× solo p99 (${ms(p99(d.soloGaps))}) ≤ 2`,
-    p99(d.neighbourGaps) / p99(d.soloGaps) <= 2 ? "met" : "MISSED",
-  ],
+/** Sessions of the widest multi-session workload, one cell each. */
+const SESSIONS = 100;
+/** Awaited calls per cell of the multi-session workloads. */
+const CALLS = 20;
+
+report("starting the daemon, the baselines and the peer…");
+const b0 = startB0();
+const daemon = await startDaemon({ sessions: SESSIONS });
+const peer = await startPeer();
+const engineLimit = await startEngineLimit(await daemon.workers());
+
+/** One round: each baseline sample right before its workload's. */
+const steps = [
+  async () => ({ b0RoundTrip: median(await b0.roundTrips(n(200))) }),
+  async () => ({ trivial: median(await daemon.trivial(n(60))) }),
+  async () => ({ b0Mean: mean(await b0.roundTrips(n(300))) }),
+  async () => ({ sequential: await daemon.sequentialPerCall(n(300)) }),
+  async () => ({ peerHundred: median(await peer.hundredCalls(n(5))) }),
+  async () => ({ hundred: median(await daemon.hundredCalls(n(5))) }),
+  async () => ({ b0Start: median([await b0Start(), await b0Start()]) }),
+  async () => ({ coldStart: median([await coldStart(), await coldStart()]) }),
+  async () => {
+    const lanes = await b0.lanes(20, CALLS, n(10));
+    return { b0Lanes20: lanes.perSecond, b0CpuPerCall: lanes.cpuPerCallMicros };
+  },
+  async () => {
+    const multi = await daemon.multiSession(20, CALLS, n(10));
+    return {
+      multi20: multi.perSecond,
+      daemonCpuPerCall: multi.daemonCpuPerCallMicros,
+      hostCpuPerCall: multi.hostCpuPerCallMicros,
+    };
+  },
+  async () => ({ peerMulti20: await peer.multiSession(20, CALLS, n(3)) }),
+  async () => ({ b0Lanes100: (await b0.lanes(SESSIONS, CALLS, n(3))).perSecond }),
+  async () => ({ multi100: (await daemon.multiSession(SESSIONS, CALLS, n(3))).perSecond }),
+  async () => ({ engineLimit: await engineLimit.perSecond(n(300)) }),
+  async () => ({ cellsAcross: await daemon.cellsAcross(SESSIONS, n(3)) }),
+  async () => ({ b0Pipelined: await b0.pipelined(n(4000), 500) }),
+  async () => ({ parallel: await daemon.parallel(2000) }),
 ];
 
-function row(name, values, ratio, unit, target, direction) {
-  const met = direction === "≤" ? ratio <= target : ratio >= target;
-  return [
-    name,
-    ms(median(values)),
-    ms(p99(values)),
-    ratio.toFixed(2),
-    `${unit} ${direction} ${target}`,
-    met ? "met" : "MISSED",
-  ];
-}
+const below = (value) => ({ op: "≤", value });
+const above = (value) => ({ op: "≥", value });
+/** Every comparison: its figure, its baseline's, and how the per-round ratio is formed. */
+const comparisons = [
+  {
+    id: "trivialCell",
+    name: "trivial cell text(1), execute→completed",
+    unit: "ms",
+    figure: "trivial",
+    baseline: "B0 round trip",
+    baselineFigure: "b0RoundTrip",
+    ratioMeaning: "× B0",
+    ratio: (r) => r.trivial / r.b0RoundTrip,
+    target: below(4),
+  },
+  {
+    id: "sequentialCall",
+    name: "sequential awaited tools.echo, per call",
+    unit: "ms",
+    figure: "sequential",
+    baseline: "B0 round trip (mean)",
+    baselineFigure: "b0Mean",
+    ratioMeaning: "× B0",
+    ratio: (r) => r.sequential / r.b0Mean,
+    target: below(2),
+  },
+  {
+    id: "hundredCallsVsPeer",
+    name: "100 awaited host calls",
+    unit: "ms",
+    figure: "hundred",
+    baseline: "peer: 100 awaited host calls (in-process)",
+    baselineFigure: "peerHundred",
+    ratioMeaning: "× faster than the peer",
+    ratio: (r) => r.peerHundred / r.hundred,
+    target: above(2),
+  },
+  {
+    id: "coldStart",
+    name: "cold start to first completed cell",
+    unit: "ms",
+    figure: "coldStart",
+    baseline: "B0 start (spawn node + first response)",
+    baselineFigure: "b0Start",
+    ratioMeaning: "× B0 start",
+    ratio: (r) => r.coldStart / r.b0Start,
+    target: below(1.5),
+  },
+  {
+    id: "multiSession20",
+    name: `20 sessions, a cell of ${CALLS} awaited calls each`,
+    unit: "calls/s",
+    figure: "multi20",
+    baseline: "B0, 20 lanes",
+    baselineFigure: "b0Lanes20",
+    ratioMeaning: "× B0 lanes",
+    ratio: (r) => r.multi20 / r.b0Lanes20,
+    target: above(0.6),
+  },
+  {
+    id: "multiSession100",
+    name: `100 sessions, a cell of ${CALLS} awaited calls each`,
+    unit: "calls/s",
+    figure: "multi100",
+    baseline: "B0, 100 lanes",
+    baselineFigure: "b0Lanes100",
+    ratioMeaning: "× B0 lanes",
+    ratio: (r) => r.multi100 / r.b0Lanes100,
+    target: above(0.6),
+  },
+  {
+    id: "cellsAcrossSessions",
+    name: "trivial cells (2 calls) across 100 sessions",
+    unit: "cells/s",
+    figure: "cellsAcross",
+    baseline: "engine limit (engines built and freed, daemon's threads)",
+    baselineFigure: "engineLimit",
+    ratioMeaning: "× engine limit",
+    ratio: (r) => r.cellsAcross / r.engineLimit,
+    target: above(0.6),
+  },
+  {
+    id: "parallelCalls",
+    name: "2,000 parallel tools.echo (Promise.all)",
+    unit: "calls/s",
+    figure: "parallel",
+    baseline: "B0 pipelined (500 in flight)",
+    baselineFigure: "b0Pipelined",
+    ratioMeaning: "× B0 pipelined",
+    ratio: (r) => r.parallel / r.b0Pipelined,
+    target: above(0.8),
+  },
+  {
+    id: "daemonCpuPerCall",
+    name: "daemon CPU per tool call (20 sessions)",
+    unit: "µs",
+    figure: "daemonCpuPerCall",
+    baseline: "B0 CPU per round trip (both processes)",
+    baselineFigure: "b0CpuPerCall",
+    ratioMeaning: "× B0 CPU",
+    ratio: (r) => r.daemonCpuPerCall / r.b0CpuPerCall,
+  },
+  {
+    id: "hostCpuPerCall",
+    name: "host CPU per tool call (20 sessions)",
+    unit: "µs",
+    figure: "hostCpuPerCall",
+    baseline: "B0 CPU per round trip (both processes)",
+    baselineFigure: "b0CpuPerCall",
+    ratioMeaning: "× B0 CPU",
+    ratio: (r) => r.hostCpuPerCall / r.b0CpuPerCall,
+  },
+  {
+    id: "multiSession20VsPeer",
+    name: `20 sessions, a cell of ${CALLS} awaited calls each (vs the peer)`,
+    unit: "calls/s",
+    figure: "multi20",
+    baseline: `peer: 20 sandboxes at once, ${CALLS} awaited calls each`,
+    baselineFigure: "peerMulti20",
+    ratioMeaning: "× the peer",
+    ratio: (r) => r.multi20 / r.peerMulti20,
+  },
+];
 
-const header = ["workload", "median", "p99", "ratio", "target", ""];
-const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => String(r[i]).length)));
-const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(" | ")} |`;
-console.log();
-console.log(line(header));
-console.log(line(widths.map((w) => "-".repeat(w))));
-for (const r of rows) console.log(line(r));
+report(`measuring ${rounds} rounds…`);
+const records = await measureRounds(steps, rounds, report);
+const results = comparisons.map((comparison) => judge(comparison, records));
+
+report("measuring terminate, memory and the spinning neighbour…");
+const terminate = await daemon.terminate(n(30));
+const neighbour = await daemon.neighbour();
+const concurrent = await daemon.concurrent(1000);
+await Promise.all([daemon.close(), b0.close(), engineLimit.close()]);
+
+const MiB = 1024 * 1024;
+const soloP99 = p99(neighbour.solo);
+const absolute = [
+  {
+    id: "terminate",
+    name: "terminate a spinning cell",
+    unit: "ms",
+    median: median(terminate),
+    p99: p99(terminate),
+    target: { op: "≤", value: 20, of: "median, ms" },
+    verdict: median(terminate) <= 20 ? "met" : "missed",
+  },
+  {
+    id: "concurrentCells",
+    name: "1,000 concurrent cells awaiting a tool",
+    unit: "MiB",
+    median: concurrent.peak / MiB,
+    perCellKiB: concurrent.perCell / 1024,
+    target: { op: "≤", value: 512, of: "peak daemon RSS, MiB" },
+    verdict: concurrent.peak <= 512 * MiB ? "met" : "missed",
+  },
+  {
+    id: "neighbourP99",
+    name: "tool-call p99 with a spinning neighbour session",
+    unit: "ms",
+    median: median(neighbour.neighbour),
+    p99: p99(neighbour.neighbour),
+    soloP99,
+    ratio: p99(neighbour.neighbour) / soloP99,
+    target: { op: "≤", value: 2, of: "× solo p99" },
+    verdict: p99(neighbour.neighbour) / soloP99 <= 2 ? "met" : "missed",
+  },
+];
+
+report("");
+report(formatTable(results, absolute));
+if (values.json) {
+  console.log(JSON.stringify({ machine, rounds, scale, results, absolute, records }, null, 2));
+}

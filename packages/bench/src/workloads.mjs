@@ -1,12 +1,14 @@
-// The daemon's workloads, all through the client library against the real daemon.
+// The daemon's workloads, all through the client library against the real daemon. One daemon
+// (and its sessions) serves every round; each method measures one sample of a workload.
 import { CodeModeClient } from "@codemode/client";
-import { median, now, p99, sleep, timeEach } from "./stats.mjs";
+import { cpuMicros, now, sleep, timed, timeEach } from "./stats.mjs";
 
 const ECHO = [{ name: "echo", description: "returns its input" }];
 const HOLD = [{ name: "hold", description: "answers when released" }];
 
 /** A delegate whose `echo` answers at once and records when each call arrived. */
-function echoDelegate(arrivals = []) {
+function echoDelegate() {
+  const arrivals = [];
   const held = [];
   return {
     arrivals,
@@ -35,86 +37,113 @@ async function run(session, source, options = {}) {
   return outcome;
 }
 
+const awaitedCalls = (count) => `for (let i = 0; i < ${count}; i++) await tools.echo(i)`;
+/** The trivial cell of the cells-per-second workload: two awaited calls. */
+const TWO_CALLS = "await tools.echo(1); await tools.echo(2)";
+
 /** Gaps between successive tool calls of one cell: one full round trip each. */
 const gaps = (arrivals) => arrivals.slice(1).map((t, i) => t - (arrivals[i] ?? t));
 
-export async function daemonWorkloads(scale) {
-  const results = {};
+/** The daemon's CPU time from its stats, µs. */
+const daemonCpu = (stats) => stats.cpu.userMicros + stats.cpu.systemMicros;
+
+/** Opens the daemon and the sessions every sample uses, warmed up. */
+export async function startDaemon({ sessions }) {
   const client = await CodeModeClient.start();
-  const solo = echoDelegate();
   // 2,000 calls in flight at once are above the default pending tool call limit (1,000).
-  const session = await client.openSession({ delegate: solo.delegate, limits: { pendingToolCalls: 2_000 } });
+  const main = await client.openSession({ delegate: echoDelegate().delegate, limits: { pendingToolCalls: 2_000 } });
+  const many = await Promise.all(
+    Array.from({ length: sessions }, () => client.openSession({ delegate: echoDelegate().delegate })),
+  );
+  // Every session's worker has its engines loaded and the JIT has warmed up on all sides.
+  await Promise.all(many.map((session) => run(session, awaitedCalls(20))));
+  await timeEach(50, () => run(main, "text(1)"), 0);
+  await run(main, awaitedCalls(1000));
 
-  results.trivial = await timeEach(300 * scale, () => run(session, "text(1)"));
-
-  const perCall = [];
-  // One unrecorded run first, as every workload has: the JIT warms up on both sides.
-  for (let i = -1; i < 5; i++) {
-    const start = now();
-    await run(session, "for (let i = 0; i < 1000; i++) await tools.echo(i)");
-    if (i >= 0) perCall.push((now() - start) / 1000);
+  /** `count` sessions each run one cell of `calls` awaited calls, `reps` times. */
+  async function multiSession(count, calls, reps) {
+    const before = await client.stats();
+    const hostBefore = process.cpuUsage();
+    const ms = await timed(async () => {
+      for (let rep = 0; rep < reps; rep++) {
+        await Promise.all(many.slice(0, count).map((session) => run(session, awaitedCalls(calls))));
+      }
+    });
+    const host = cpuMicros(process.cpuUsage(hostBefore));
+    const after = await client.stats();
+    const total = count * calls * reps;
+    return {
+      perSecond: total / (ms / 1000),
+      daemonCpuPerCallMicros: (daemonCpu(after) - daemonCpu(before)) / total,
+      hostCpuPerCallMicros: host / total,
+    };
   }
-  results.sequentialPerCall = perCall;
 
-  const hundred = await timeEach(20 * scale, () => run(session, "for (let i = 0; i < 100; i++) await tools.echo(i)"));
-  results.hundredCalls = hundred;
+  return {
+    /** The engine worker threads the daemon runs now. */
+    workers: async () => (await client.stats()).workers,
+    /** Each `text(1)` cell, execute to completed, ms. */
+    trivial: (times) => timeEach(times, () => run(main, "text(1)"), 0),
+    /** One cell of `calls` sequential awaited calls: ms per call. */
+    sequentialPerCall: async (calls) => (await timed(() => run(main, awaitedCalls(calls)))) / calls,
+    /** Cells of 100 awaited calls, each ms. */
+    hundredCalls: (times) => timeEach(times, () => run(main, awaitedCalls(100)), 0),
+    /** One cell of `count` calls in flight at once (`Promise.all`): calls per second. */
+    parallel: async (count) =>
+      count /
+      ((await timed(() => run(main, `await Promise.all(Array.from({ length: ${count} }, (_, i) => tools.echo(i)))`))) /
+        1000),
+    multiSession,
+    /** `count` sessions each running `each` trivial cells (two awaited calls) in turn: cells per second. */
+    async cellsAcross(count, each) {
+      const sessionCells = async (session) => {
+        for (let i = 0; i < each; i++) await run(session, TWO_CALLS);
+      };
+      const ms = await timed(() => Promise.all(many.slice(0, count).map(sessionCells)));
+      return (count * each) / (ms / 1000);
+    },
+    /** Terminating a cell spinning in `while (true) {}`, ms each. */
+    async terminate(times) {
+      const durations = [];
+      for (let i = 0; i < times; i++) {
+        const cell = await main.execute({ toolCallId: "spin", source: "while (true) {}", yieldTimeMs: 0 });
+        await cell.initialResponse;
+        await sleep(5);
+        const start = now();
+        await main.terminate(cell.cellId);
+        durations.push(now() - start);
+      }
+      return durations;
+    },
+    neighbour: () => neighbourGaps(client),
+    concurrent: (count) => concurrentCells(client, count),
+    close: () => client.close(),
+  };
+}
 
-  const throughput = [];
-  for (let i = 0; i < 5; i++) {
-    const start = now();
-    await run(session, "await Promise.all(Array.from({ length: 2000 }, (_, i) => tools.echo(i)))");
-    throughput.push(2000 / ((now() - start) / 1000));
-  }
-  results.parallelPerSecond = median(throughput);
-
-  const terminate = [];
-  for (let i = 0; i < 30 * scale; i++) {
-    const cell = await session.execute({ toolCallId: "spin", source: "while (true) {}", yieldTimeMs: 0 });
-    await cell.initialResponse;
-    await sleep(5);
-    const start = now();
-    await session.terminate(cell.cellId);
-    terminate.push(now() - start);
-  }
-  results.terminate = terminate;
-
-  // Tool-call latency of one session alone, then the same cell while another session spins.
+/** Tool-call gaps of one session alone, then of the same cell while another session spins. */
+async function neighbourGaps(client) {
   const observer = echoDelegate();
   const observed = await client.openSession({ delegate: observer.delegate });
-  const calls = "for (let i = 0; i < 3000; i++) await tools.echo(i)";
+  const calls = awaitedCalls(3000);
   // Opening a session that takes the pool's idle worker starts a new spare worker: both
   // measurements below wait for that to settle, so that they measure only what they name.
   await sleep(500);
   await run(observed, calls); // warm-up: the session's worker may be new
   observer.arrivals.length = 0;
   await run(observed, calls);
-  results.soloGaps = gaps(observer.arrivals);
+  const solo = gaps(observer.arrivals);
   observer.arrivals.length = 0;
   const spinner = await client.openSession({ delegate: echoDelegate().delegate });
   const spinning = await spinner.execute({ toolCallId: "spin", source: "while (true) {}", yieldTimeMs: 0 });
   await spinning.initialResponse;
   await sleep(500);
   await run(observed, calls);
-  results.neighbourGaps = gaps(observer.arrivals);
+  const neighbour = gaps(observer.arrivals);
   await spinner.terminate(spinning.cellId);
   await spinner.shutdown();
   await observed.shutdown();
-
-  results.concurrent = await concurrentCells(client, 1000);
-  await session.shutdown();
-  await client.close();
-
-  // From nothing to the first completed cell; shutting the daemon down is not counted.
-  results.coldStart = [];
-  for (let i = 0; i < 8; i++) {
-    const start = now();
-    const cold = await CodeModeClient.start();
-    const coldSession = await cold.openSession({ delegate: echoDelegate().delegate });
-    await run(coldSession, "text(1)");
-    results.coldStart.push(now() - start);
-    await cold.close();
-  }
-  return results;
+  return { solo, neighbour };
 }
 
 /** `count` cells each awaiting a tool at once: the daemon's peak RSS and memory per cell. */
@@ -146,4 +175,13 @@ async function concurrentCells(client, count) {
   return { before, peak, perCell: (peak - before) / count };
 }
 
-export { median, p99 };
+/** From nothing to the first completed cell, ms; shutting the daemon down is not counted. */
+export async function coldStart() {
+  const start = now();
+  const cold = await CodeModeClient.start();
+  const session = await cold.openSession({ delegate: echoDelegate().delegate });
+  await run(session, "text(1)");
+  const duration = now() - start;
+  await cold.close();
+  return duration;
+}

@@ -102,6 +102,7 @@ export class Daemon {
 
   stats(): DaemonStats {
     const memory = process.memoryUsage();
+    const cpu = process.cpuUsage();
     return {
       sessions: this.sessions.size,
       cells: this.counters.cells,
@@ -116,6 +117,7 @@ export class Daemon {
         budgetBytes: this.budget.limitBytes,
         chargedBytes: this.budget.chargedBytes,
       },
+      cpu: { userMicros: cpu.user, systemMicros: cpu.system },
     };
   }
 

@@ -157,5 +157,7 @@ export const DaemonStats = z.object({
     budgetBytes: z.number(),
     chargedBytes: z.number(),
   }),
+  /** The daemon process's CPU time since it started, all its threads (`process.cpuUsage()`), microseconds. */
+  cpu: z.object({ userMicros: z.number(), systemMicros: z.number() }),
 });
 export type DaemonStats = z.infer<typeof DaemonStats>;
