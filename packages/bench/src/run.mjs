@@ -204,6 +204,7 @@ const records = await measureRounds(steps, rounds, report);
 const results = comparisons.map((comparison) => judge(comparison, records));
 
 report("measuring terminate, memory and the spinning neighbour…");
+await daemon.closeSessions();
 const terminate = await daemon.terminate(n(30));
 const neighbour = await daemon.neighbour();
 const concurrent = await daemon.concurrent(1000);

@@ -115,6 +115,8 @@ export async function startDaemon({ sessions }) {
       }
       return durations;
     },
+    /** Shuts the multi-session workloads' sessions down, which frees their workers. */
+    closeSessions: () => Promise.all(many.map((session) => session.shutdown())),
     neighbour: () => neighbourGaps(client),
     concurrent: (count) => concurrentCells(client, count),
     close: () => client.close(),

@@ -13,11 +13,11 @@ import {
   type ToolInvokeParams,
 } from "@codemode/protocol";
 import type { CancellationToken } from "vscode-jsonrpc/node";
+import { CellNotifyRequests } from "./cell-notify-requests.js";
 import { Errors } from "./daemon-error.js";
 import type { CellSink, WorkerHandle } from "./engine/worker-handle.js";
 import { LimitTexts } from "./limit-texts.js";
 import { itemSize, type MemoryBudget, requestSize } from "./memory-budget.js";
-import { NotificationQueue } from "./notification-queue.js";
 import { ReverseCalls } from "./reverse-calls.js";
 import { SharedCounter } from "./shared-counter.js";
 import { timerDelay } from "./timer-delay.js";
@@ -54,7 +54,8 @@ export interface WriteLedger {
   charged: number;
 }
 
-export interface CellStart {
+/** A cell the session admitted, as it hands it to a new Cell (see StartCellMessage for the engine's part). */
+export interface AdmittedCell {
   cellId: string;
   toolCallId: string;
   source: string;
@@ -92,7 +93,7 @@ export class Cell implements CellSink {
   private readonly limits: CellLimits;
   private readonly key: number;
   private readonly toolCalls: ReverseCalls;
-  private readonly notifications: NotificationQueue;
+  private readonly notifications: CellNotifyRequests;
   private state: State = { kind: "running" };
   private observer: Observer | undefined;
   private items: ContentItem[] = [];
@@ -119,32 +120,32 @@ export class Cell implements CellSink {
   constructor(
     private readonly owner: CellOwner,
     private readonly engine: WorkerHandle,
-    start: CellStart,
+    admitted: AdmittedCell,
   ) {
-    this.id = start.cellId;
-    this.toolCallId = start.toolCallId;
-    this.tools = start.tools;
-    this.limits = start.limits;
+    this.id = admitted.cellId;
+    this.toolCallId = admitted.toolCallId;
+    this.tools = admitted.tools;
+    this.limits = admitted.limits;
     this.toolCalls = new ReverseCalls(owner.counters, owner.budget);
-    this.notifications = new NotificationQueue(owner.counters, owner.budget, (text, token) =>
+    this.notifications = new CellNotifyRequests(owner.counters, owner.budget, (text, token) =>
       owner.host.notify({ sessionId: owner.sessionId, cellId: this.id, callId: this.toolCallId, text }, token),
     );
-    this.storedBytes = start.storedBytes;
+    this.storedBytes = admitted.storedBytes;
     this.started = engine.isReady;
     if (!this.started) void engine.ready.then(() => this.onEngineReady());
     this.key = engine.start(
       {
-        source: start.source,
-        tools: start.tools.map((tool) => ({ jsName: jsToolName(tool.name), description: tool.description })),
-        stored: start.stored,
+        source: admitted.source,
+        tools: admitted.tools.map((tool) => ({ jsName: jsToolName(tool.name), description: tool.description })),
+        stored: admitted.stored,
         accounts: {
           budget: owner.budget.charged.buffer,
           budgetBytes: owner.budget.limitBytes,
-          session: start.storedCount.buffer,
+          session: admitted.storedCount.buffer,
           growth: this.growth.buffer,
           charged: this.charged.buffer,
         },
-        limits: start.limits,
+        limits: admitted.limits,
       },
       this,
     );

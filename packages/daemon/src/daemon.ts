@@ -23,7 +23,7 @@ export interface DaemonOptions {
   events: SessionEvents;
   limits: DaemonLimits;
   cellLimits?: CellLimits;
-  /** The engine workers; the bin starts them before anything else loads. */
+  /** The engine workers; the bin warms the pool before anything else loads (a cold pool starts its workers on demand). */
   pool: EnginePool;
 }
 
@@ -43,7 +43,6 @@ export class Daemon {
 
   constructor(private readonly options: DaemonOptions) {
     this.pool = options.pool;
-    this.pool.warm();
     this.cellLimits = options.cellLimits ?? DEFAULT_CELL_LIMITS;
     this.budget = new MemoryBudget(options.limits.memoryBudgetBytes);
     this.context = {
@@ -94,10 +93,6 @@ export class Daemon {
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     await Promise.all([...this.sessions.keys()].map((id) => this.shutdownSession(id)));
-  }
-
-  async close(): Promise<void> {
-    await this.pool.close();
   }
 
   stats(): DaemonStats {

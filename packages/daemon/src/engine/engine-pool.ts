@@ -10,17 +10,15 @@ export class EnginePool {
   private readonly workers = new Set<WorkerHandle>();
   private readonly pinned = new Map<string, WorkerHandle>();
 
-  private readonly watchdog: NodeJS.Timeout;
-
   constructor(
     private readonly maxWorkers: number,
     private readonly engine: EngineOptions = { stackMb: ENGINE_STACK_MB, debug: false },
   ) {
-    this.watchdog = setInterval(() => {
+    // The pool, and so its watchdog, lives as long as the daemon's process.
+    setInterval(() => {
       const now = Date.now();
       for (const worker of this.workers) worker.checkStuck(now);
-    }, WATCHDOG_INTERVAL_MS);
-    this.watchdog.unref();
+    }, WATCHDOG_INTERVAL_MS).unref();
   }
 
   /** Starts the first worker ahead of the first cell. */
@@ -54,11 +52,6 @@ export class EnginePool {
     let total = 0;
     for (const worker of this.workers) total += worker.timers;
     return total;
-  }
-
-  async close(): Promise<void> {
-    clearInterval(this.watchdog);
-    await Promise.all([...this.workers].map((worker) => worker.close()));
   }
 
   private pick(): WorkerHandle {

@@ -22,7 +22,7 @@ import { GuestTimers } from "./guest-timers.js";
 import { type HostSide, hostObject } from "./host-primitives.js";
 import { PRELUDE_SOURCE } from "./prelude.js";
 import { StoredView } from "./stored-view.js";
-import type { StartCell } from "./worker-protocol.js";
+import type { StartCellMessage } from "./worker-protocol.js";
 
 /** Where a cell's events go: the worker posts them to the main thread. */
 export interface CellEvents {
@@ -156,7 +156,7 @@ export class GuestCell implements HostSide {
   }
 
   /** Gives this engine to a cell: its limits, stored values and tools, then runs its module. */
-  start(start: StartCell, events: CellEvents): void {
+  start(start: StartCellMessage, events: CellEvents): void {
     this.limits = start.limits;
     this.stored = new StoredView(start.stored, start.limits, start.accounts);
     this.events = events;
@@ -208,7 +208,7 @@ export class GuestCell implements HostSide {
     });
   }
 
-  private run(start: StartCell): void {
+  private run(start: StartCellMessage): void {
     const vm = this.vm;
     const tools = vm.newString(JSON.stringify(start.tools));
     const installed = vm.callFunction(this.installTools, vm.undefined, tools);

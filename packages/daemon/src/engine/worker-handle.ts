@@ -9,7 +9,7 @@ import {
   type EngineOptions,
   type FromWorker,
   Shared,
-  type StartCell,
+  type StartCellMessage,
   type ToWorker,
   type WorkerInit,
 } from "./worker-protocol.js";
@@ -96,10 +96,6 @@ export class WorkerHandle {
     this.port.unref();
   }
 
-  get cells(): number {
-    return this.hosted.size;
-  }
-
   get timers(): number {
     return Atomics.load(this.flags, Shared.timers);
   }
@@ -109,7 +105,7 @@ export class WorkerHandle {
   }
 
   /** Starts a cell in this worker; returns the key that names it in later calls. */
-  start(init: Omit<StartCell, "type" | "cell">, sink: CellSink): number {
+  start(init: Omit<StartCellMessage, "type" | "cell">, sink: CellSink): number {
     const cell = this.nextCell++;
     this.hosted.set(cell, { sink, cpuTimeMs: init.limits.cpuTimeMs });
     this.send({ type: "start", cell, ...init });

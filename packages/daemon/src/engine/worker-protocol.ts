@@ -24,7 +24,8 @@ export interface StoredAccounts {
   charged: SharedArrayBuffer;
 }
 
-export interface StartCell {
+/** The message that starts a cell in an engine worker. */
+export interface StartCellMessage {
   type: "start";
   cell: number;
   source: string;
@@ -36,7 +37,7 @@ export interface StartCell {
 }
 
 export type ToWorker =
-  | StartCell
+  | StartCellMessage
   | { type: "toolResult"; cell: number; call: number; json: string }
   | { type: "toolError"; cell: number; call: number; error: string }
   /** Ends a cell: terminated, or failed with `errorText` when the main thread enforces a limit. */

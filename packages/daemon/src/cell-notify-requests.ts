@@ -1,6 +1,7 @@
-// A cell's notifications to the host, in order, with a bounded number in flight. A cell that
-// notifies faster than the host answers waits here, charged to its undelivered output, instead
-// of filling the host's pipe ahead of every other session's answers.
+// A cell's `cell/notify` requests to the host (SPEC §5: requests, answered by the host), in
+// order, with a bounded number in flight. A cell that notifies faster than the host answers
+// waits here, charged to its undelivered output, instead of filling the host's pipe ahead of
+// every other session's answers.
 import type { CancellationToken } from "vscode-jsonrpc/node";
 import type { MemoryBudget } from "./memory-budget.js";
 import { requestSize } from "./memory-budget.js";
@@ -9,7 +10,7 @@ import { ReverseCalls } from "./reverse-calls.js";
 /** Notifications of one cell sent to the host and not yet answered, at most. */
 const MAX_IN_FLIGHT = 32;
 
-export class NotificationQueue {
+export class CellNotifyRequests {
   private readonly calls: ReverseCalls;
   private queue: string[] = [];
   /** What the notifications waiting to be sent hold (in `requestSize` units). */
