@@ -3,7 +3,7 @@
 // lanes and pipelined, and spawning such a process until its first answer (B0 start).
 import { spawn } from "node:child_process";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node";
-import { cpuMicros, now, timed } from "./stats.mjs";
+import { cpuMicros, now, timed, timeEach } from "./stats.mjs";
 
 const SERVER = new URL("./b0-server.mjs", import.meta.url).pathname;
 
@@ -18,15 +18,7 @@ export function startB0() {
   const echo = (n) => connection.sendRequest("echo", { n });
   return {
     /** Durations of `times` sequential round trips, ms. */
-    async roundTrips(times) {
-      const durations = [];
-      for (let i = 0; i < times; i++) {
-        const start = now();
-        await echo(i);
-        durations.push(now() - start);
-      }
-      return durations;
-    },
+    roundTrips: (times) => timeEach(times, echo, 0),
     /**
      * `lanes` concurrent lanes of `perLane` awaited round trips each, `reps` times: round
      * trips per second, and the CPU of both processes per round trip (µs).

@@ -8,7 +8,7 @@ import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
 
 const daemonDist = new URL("./dist/", import.meta.resolve("@codemode/daemon/package.json"));
-const { GuestCell } = await import(new URL("engine/guest-cell.js", daemonDist).href);
+const { GuestCell, UNASSIGNED } = await import(new URL("engine/guest-cell.js", daemonDist).href);
 
 // As the engine worker: the same tiering budget and pre-grown memory (engine-worker.ts).
 setFlagsFromString("--wasm-tiering-budget=100000000");
@@ -17,13 +17,7 @@ const module = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmM
 
 const hooks = { pollControl: () => {}, poisoned: () => false };
 const events = {
-  busy: () => {},
-  item: () => {},
-  toolCall: () => {},
-  notify: () => {},
-  yieldControl: () => {},
-  timersChanged: () => {},
-  done: () => {},
+  ...UNASSIGNED,
   poisoned: (reason) => {
     throw new Error(`engine poisoned: ${reason}`);
   },

@@ -19,11 +19,28 @@ export async function measureRounds(steps, rounds, progress) {
 }
 
 /**
+ * A step that samples baseline, workload, workload, baseline (each returning a list of
+ * figures), so that a load drifting within the step weighs on both sides alike. Its figures
+ * are `summary` (median, mean) of each side's samples, named `[baseline, workload]`.
+ */
+export function abba([baselineName, workloadName], summary, baseline, workload) {
+  return async () => {
+    const first = await baseline();
+    const workloads = [...(await workload()), ...(await workload())];
+    const baselines = [...first, ...(await baseline())];
+    return { [baselineName]: summary(baselines), [workloadName]: summary(workloads) };
+  };
+}
+
+/**
  * A comparison's verdict from its per-round ratios: met when their median is on the target's
  * side (`≤` or `≥` `value`); without a target the ratio is reported only.
  */
 export function judge(comparison, records) {
-  const ratios = records.map(comparison.ratio);
+  const { figure, baselineFigure } = comparison;
+  const ratios = records.map((record) =>
+    comparison.faster ? record[baselineFigure] / record[figure] : record[figure] / record[baselineFigure],
+  );
   const ratio = median(ratios);
   const { target } = comparison;
   const met = target === undefined ? undefined : target.op === "≤" ? ratio <= target.value : ratio >= target.value;
@@ -31,9 +48,9 @@ export function judge(comparison, records) {
     id: comparison.id,
     name: comparison.name,
     unit: comparison.unit,
-    median: median(records.map((record) => record[comparison.figure])),
+    median: median(records.map((record) => record[figure])),
     baseline: comparison.baseline,
-    baselineMedian: median(records.map((record) => record[comparison.baselineFigure])),
+    baselineMedian: median(records.map((record) => record[baselineFigure])),
     ratioMeaning: comparison.ratioMeaning,
     ratio,
     spread: spread(ratios),

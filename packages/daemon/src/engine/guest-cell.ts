@@ -87,7 +87,7 @@ const ENDING_REFUSAL = "exec cell is ending";
 const IMPORT_PREFIX = "import:";
 
 /** The events of an engine built ahead of time, until it is given to a cell: none. */
-const UNASSIGNED: CellEvents = {
+export const UNASSIGNED: CellEvents = {
   busy: () => {},
   item: () => {},
   toolCall: () => {},
