@@ -7,6 +7,8 @@ import { DEFAULT_CELL_LIMITS } from "@codemode/protocol/defaults";
 import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
 
+// The daemon's own engine class, from its build (it is internal to the daemon): the baseline
+// builds exactly what a cell gets.
 const daemonDist = new URL("./dist/", import.meta.resolve("@codemode/daemon/package.json"));
 const { GuestCell, UNASSIGNED } = await import(new URL("engine/guest-cell.js", daemonDist).href);
 
