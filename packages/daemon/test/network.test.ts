@@ -88,6 +88,9 @@ describe("the network listener", () => {
     );
     expect(first).toMatchObject({ status: "yielded", items: [{ text: "before" }] });
     await eventually(() => a.calls.length === 1);
+    // A's observer goes with its connection.
+    void a.request("cell/wait", { sessionId: "moving", cellId: "1" }).catch(() => {});
+    await sleep(20);
     a.socket.terminate();
     await a.closed;
 
