@@ -136,7 +136,13 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       logger.log("info", "stopping");
-      void listener.stop().then(() => process.exit(0));
+      void listener.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.log("error", "stopping failed", { error: String(error) });
+          process.exit(1);
+        },
+      );
     };
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
