@@ -1,7 +1,8 @@
 // `codemode run`: one file run as a cell in a fresh daemon, each observation printed as the
 // model would read it.
 import { readFile } from "node:fs/promises";
-import { CodeModeClient, parseExecSource, renderOutcome, type WaitOutcome } from "@codemode/client";
+import { CodeModeClient, type WaitOutcome } from "@codemode/client";
+import { parseExecSource, renderOutcome } from "@codemode/client/model";
 import { DEFAULT_YIELD_TIME_MS } from "@codemode/protocol/defaults";
 import { type ApprovalIO, type ApproveMode, approvalPolicy } from "./approval-policy.js";
 import { ExitCode, UsageError } from "./exit.js";
