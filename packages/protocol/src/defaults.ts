@@ -69,3 +69,18 @@ export const MAX_MESSAGE_DEPTH = 1_000;
  * give their answers before they are terminated (ms).
  */
 export const DEFAULT_EOF_GRACE_MS = 10_000;
+
+/**
+ * After a network connection closes, how long its sessions stay detached, their cells running,
+ * for a `session/open` from a new connection to take them over; then their cells are
+ * terminated and the sessions closed (ms).
+ */
+export const DEFAULT_RECONNECT_GRACE_MS = 30_000;
+
+/**
+ * How often a daemon pings each network connection (WebSocket ping, ms). One that has not
+ * answered the previous ping with a pong is closed, so that a host gone without a word (a
+ * dead peer, a half-open TCP connection) does not hold its sessions past the reconnect grace;
+ * the pings also keep an idle connection open through proxies with idle timeouts.
+ */
+export const DEFAULT_HEARTBEAT_MS = 15_000;

@@ -17,6 +17,8 @@ export const ErrorCode = {
   LimitExceeded: -32015,
   DuplicateSession: -32016,
   UnsupportedProtocolVersion: -32017,
+  /** The session is driven by another connection, or detached from its own (network transport). */
+  SessionInUse: -32018,
   /** A reverse request (`tool/invoke`) failed on the host; the message is the JS rejection text. */
   ToolFailed: -32020,
 } as const;
@@ -31,4 +33,7 @@ export const Messages = {
   alreadyTerminating: (cellId: string) => `exec cell ${cellId} is already terminating`,
   unknownSession: (sessionId: string) => `unknown session ${sessionId}`,
   duplicateSession: (sessionId: string) => `session ${sessionId} already exists`,
+  sessionInUse: (sessionId: string) => `session ${sessionId} is in use by another connection`,
+  sessionDetached: (sessionId: string) =>
+    `session ${sessionId} lost its connection: open it again (session/open) to drive it from this one`,
 } as const;

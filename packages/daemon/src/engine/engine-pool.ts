@@ -10,15 +10,17 @@ export class EnginePool {
   private readonly workers = new Set<WorkerHandle>();
   private readonly pinned = new Map<string, WorkerHandle>();
 
+  private readonly watchdog: NodeJS.Timeout;
+
   constructor(
     private readonly maxWorkers: number,
     private readonly engine: EngineOptions = { stackMb: ENGINE_STACK_MB, debug: false },
   ) {
-    // The pool, and so its watchdog, lives as long as the daemon's process.
-    setInterval(() => {
+    this.watchdog = setInterval(() => {
       const now = Date.now();
       for (const worker of this.workers) worker.checkStuck(now);
-    }, WATCHDOG_INTERVAL_MS).unref();
+    }, WATCHDOG_INTERVAL_MS);
+    this.watchdog.unref();
   }
 
   /** Starts the first worker ahead of the first cell. */
@@ -52,6 +54,12 @@ export class EnginePool {
     let total = 0;
     for (const worker of this.workers) total += worker.timers;
     return total;
+  }
+
+  /** Stops the watchdog and every worker (the daemon stops). */
+  async close(): Promise<void> {
+    clearInterval(this.watchdog);
+    await Promise.all([...this.workers].map((worker) => worker.close()));
   }
 
   private pick(): WorkerHandle {
