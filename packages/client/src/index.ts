@@ -21,3 +21,6 @@ export * from "./model/index.js";
 export type { RemoteSession } from "./remote-session.js";
 export * from "./tools/index.js";
 export type * from "./types.js";
+export { MemorySessionStore } from "./store/memory-session-store.js";
+export { RedisSessionStore, type RedisSessionStoreOptions } from "./store/redis-session-store.js";
+export type { SessionStore } from "./store/session-store.js";

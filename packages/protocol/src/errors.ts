@@ -17,6 +17,8 @@ export const ErrorCode = {
   LimitExceeded: -32015,
   DuplicateSession: -32016,
   UnsupportedProtocolVersion: -32017,
+  /** The session is driven elsewhere: live on another connection, or leased by another host. */
+  SessionInUse: -32018,
   /** A reverse request (`tool/invoke`) failed on the host; the message is the JS rejection text. */
   ToolFailed: -32020,
 } as const;
@@ -31,4 +33,8 @@ export const Messages = {
   alreadyTerminating: (cellId: string) => `exec cell ${cellId} is already terminating`,
   unknownSession: (sessionId: string) => `unknown session ${sessionId}`,
   duplicateSession: (sessionId: string) => `session ${sessionId} already exists`,
+  sessionLeased: (sessionId: string, remainingMs: number) =>
+    `session ${sessionId} is in use by another host (its lease ends in ${remainingMs} ms)`,
+  sessionLeaseLost: (sessionId: string) =>
+    `session ${sessionId} lost its lease (it expired: another host may have taken the session over)`,
 } as const;
