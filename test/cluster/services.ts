@@ -119,7 +119,7 @@ export class Services implements AsyncDisposable {
   /** A daemon listening for WebSocket connections, its token from the token file. */
   async daemon(name: string, port?: number, extraArgs: string[] = []): Promise<Service> {
     const chosen = port ?? (await freePort());
-    const bin = join(ROOT, "packages/daemon/dist/bin.js");
+    const bin = join(ROOT, "packages/daemon/bin/codemode-daemon.js");
     const args = [bin, "--listen", `127.0.0.1:${chosen}`, "--token-file", this.tokenFile, ...extraArgs];
     return this.start(name, chosen, process.execPath, args);
   }
