@@ -6,5 +6,6 @@ export * from "./json-depth.js";
 export * from "./limits.js";
 export * from "./messages.js";
 export * from "./methods.js";
+export * from "./network.js";
 export * from "./tool-names.js";
 export * from "./version.js";
