@@ -1,26 +1,14 @@
-// Reads JSON-RPC messages off a byte stream through a splitter, answers damaged input itself,
-// refuses a request whose id is in use, and passes on only the first answer to each of our
-// own requests. vscode-jsonrpc only ever sees well-formed messages it can act on.
+// Reads JSON-RPC messages off a byte stream through a splitter; each body goes through the
+// intake (message-intake.ts), so that damaged input is answered and costs only itself.
 import { ErrorCode } from "@codemode/protocol";
-import {
-  AbstractMessageReader,
-  type DataCallback,
-  type Disposable,
-  Message,
-  type ResponseMessage,
-} from "vscode-jsonrpc/node";
-import { classifyBody, errorResponse } from "./classify.js";
-import type { Logger } from "./logger.js";
+import type { DataCallback, Disposable } from "vscode-jsonrpc/node";
+import { errorResponse } from "./classify.js";
+import { EndingMessageReader } from "./ending-reader.js";
+import { type IntakeOptions, takeMessage } from "./message-intake.js";
 import { ReadBuffer } from "./read-buffer.js";
-import type { OwnRequests, PeerRequests } from "./request-ids.js";
 import type { Piece, Splitter } from "./splitter.js";
 
-export interface ReaderOptions {
-  /** Writes an error response for input that is not a usable message. */
-  answer(response: ResponseMessage): void;
-  peer: PeerRequests;
-  own: OwnRequests;
-  logger: Logger;
+export interface ReaderOptions extends IntakeOptions {
   /**
    * At end of input, close the connection (a client whose daemon is gone), or leave it open
    * so that what was read is still answered (a daemon whose host closed its input).
@@ -28,14 +16,10 @@ export interface ReaderOptions {
   atEnd: "close" | "keep-open";
 }
 
-type State = "reading" | "ended";
-
 const NDJSON_FOR_HEADER = /^content-length[ \t]*:/i;
 
-export class GuardedMessageReader extends AbstractMessageReader {
+export class GuardedMessageReader extends EndingMessageReader {
   private readonly buffer = new ReadBuffer();
-  private state: State = "reading";
-  private readonly endListeners: (() => void)[] = [];
   private stopListening: (() => void) | undefined;
 
   constructor(
@@ -43,25 +27,19 @@ export class GuardedMessageReader extends AbstractMessageReader {
     private readonly splitter: Splitter,
     private readonly options: ReaderOptions,
   ) {
-    super();
-  }
-
-  /** Called once, when input ended or reading stopped, after every message read was delivered. */
-  onEnd(listener: () => void): void {
-    if (this.state === "ended") listener();
-    else this.endListeners.push(listener);
+    super(options.atEnd === "close");
   }
 
   listen(callback: DataCallback): Disposable {
     const onData = (chunk: Buffer | string) => {
-      if (this.state !== "reading") return;
+      if (!this.reading) return;
       this.buffer.append(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
       for (let piece = this.splitter.next(this.buffer.view); piece; piece = this.splitter.next(this.buffer.view)) {
         this.take(piece, callback);
       }
     };
     const onEnd = () => {
-      if (this.state !== "reading") return;
+      if (!this.reading) return;
       const last = this.splitter.finish(this.buffer.view);
       if (last) this.take(last, callback);
       this.end();
@@ -78,16 +56,8 @@ export class GuardedMessageReader extends AbstractMessageReader {
     return { dispose: () => this.stopListening?.() };
   }
 
-  /** Reads no more: later input is ignored, as after its end. */
-  stop(): void {
-    if (this.state === "reading") this.end();
-  }
-
-  private end(): void {
-    this.state = "ended";
+  protected detach(): void {
     this.stopListening?.();
-    for (const listener of this.endListeners.splice(0)) listener();
-    if (this.options.atEnd === "close") this.fireClose();
   }
 
   private take(piece: Piece, callback: DataCallback): void {
@@ -99,30 +69,10 @@ export class GuardedMessageReader extends AbstractMessageReader {
   }
 
   private deliver(body: Buffer, callback: DataCallback): void {
-    const text = body.toString("utf8").trim();
-    if (text === "") return;
-    const { answer, peer, own, logger } = this.options;
-    const classified = classifyBody(text);
-    if ("invalid" in classified) {
-      const response = classified.invalid;
-      if (response.id !== null) peer.expect(response.id);
-      if (response.error?.code === ErrorCode.ParseError && NDJSON_FOR_HEADER.test(text)) {
-        response.error.message = "parse error: a Content-Length header, where one JSON message per line was expected";
-      }
-      answer(response);
-      return;
-    }
-    if (!("message" in classified)) return;
-    const message = classified.message;
-    if (Message.isRequest(message) && message.id !== null && !peer.admit(message.id)) {
-      const { id } = message;
-      answer(errorResponse(id, ErrorCode.InvalidRequest, `request id ${id} is in use by a request in progress`));
-      return;
-    }
-    if (Message.isResponse(message) && !own.take(message.id)) {
-      logger.log("warn", "an answer that matches no request in progress was ignored", { id: message.id });
-      return;
-    }
-    callback(message);
+    takeMessage(body.toString("utf8"), callback, this.options, (text) =>
+      NDJSON_FOR_HEADER.test(text)
+        ? "parse error: a Content-Length header, where one JSON message per line was expected"
+        : undefined,
+    );
   }
 }

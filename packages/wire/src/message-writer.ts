@@ -1,5 +1,6 @@
-// Writing JSON-RPC messages, in either framing. Each message is one write issued at once, in
-// call order (vscode-jsonrpc's own writer queues every message behind a setImmediate).
+// Writing JSON-RPC messages: to a byte stream in either framing, or (websocket-transport.ts)
+// as WebSocket text frames. Each message is one write issued at once, in call order
+// (vscode-jsonrpc's own writer queues every message behind a setImmediate).
 import type { Framing } from "@codemode/protocol";
 import { AbstractMessageWriter, ErrorCodes, Message, type ResponseMessage } from "vscode-jsonrpc/node";
 
@@ -18,16 +19,16 @@ const frames: Record<Framing, (json: string) => string> = {
   ndjson: (json) => `${json}\n`,
 };
 
-export class FramedMessageWriter extends AbstractMessageWriter {
-  constructor(
-    private readonly output: NodeJS.WritableStream,
-    /** The framing, read at each write: it may be detected from the peer's first message. */
-    private readonly framing: () => Framing,
-    private readonly hooks: WriterHooks,
-  ) {
+/**
+ * Writes each message at once, in call order, as one JSON text handed to `send`: answers are
+ * fitted to the peer's message limit, and the request-id bookkeeping hears of every write.
+ */
+export abstract class JsonMessageWriter extends AbstractMessageWriter {
+  /** The last write, settled: everything before it has been handed on too. */
+  private last: Promise<void> = Promise.resolve();
+
+  constructor(private readonly hooks: WriterHooks) {
     super();
-    output.on("error", (error: Error) => this.fireError(error));
-    output.on("close", () => this.fireClose());
   }
 
   /**
@@ -42,22 +43,24 @@ export class FramedMessageWriter extends AbstractMessageWriter {
       this.hooks.answered(message.id);
       json = this.fitted(message, json);
     } else if (Message.isRequest(message) && message.id !== null) this.hooks.sent(message.id);
-    return new Promise((resolve, reject) => {
-      this.output.write(frames[this.framing()](json), (error) => {
-        if (error) {
-          this.fireError(error, message);
-          reject(error);
-        } else resolve();
-      });
+    const written = this.send(json).catch((error: unknown) => {
+      const cause = error instanceof Error ? error : new Error(String(error));
+      this.fireError(cause, message);
+      throw cause;
     });
+    this.last = written.catch(() => {});
+    return written;
   }
 
   /** Resolves once everything written so far has been handed to the system. */
   flushed(): Promise<void> {
-    return new Promise((resolve) => this.output.write("", () => resolve()));
+    return this.last;
   }
 
   end(): void {}
+
+  /** Hands one message's JSON text to the output; resolves once it was handed to the system. */
+  protected abstract send(json: string): Promise<void>;
 
   private fitted(message: ResponseMessage, json: string): string {
     const bytes = utf8BytesOver(json, this.peerMaxMessageBytes);
@@ -69,6 +72,26 @@ export class FramedMessageWriter extends AbstractMessageWriter {
         code: ErrorCodes.InternalError,
         message: `answer of ${bytes} bytes exceeds the peer's message limit of ${this.peerMaxMessageBytes} bytes`,
       },
+    });
+  }
+}
+
+/** Writes to a byte stream (stdio, a pipe) in either framing. */
+export class FramedMessageWriter extends JsonMessageWriter {
+  constructor(
+    private readonly output: NodeJS.WritableStream,
+    /** The framing, read at each write: it may be detected from the peer's first message. */
+    private readonly framing: () => Framing,
+    hooks: WriterHooks,
+  ) {
+    super(hooks);
+    output.on("error", (error: Error) => this.fireError(error));
+    output.on("close", () => this.fireClose());
+  }
+
+  protected send(json: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.output.write(frames[this.framing()](json), (error) => (error ? reject(error) : resolve()));
     });
   }
 }

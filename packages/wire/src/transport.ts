@@ -7,7 +7,7 @@ import { detectingSplitter } from "./framing-detector.js";
 import { lineSplitter } from "./line-splitter.js";
 import type { Logger } from "./logger.js";
 import { GuardedMessageReader } from "./message-reader.js";
-import { FramedMessageWriter } from "./message-writer.js";
+import { FramedMessageWriter, type JsonMessageWriter } from "./message-writer.js";
 import { OwnRequests, PeerRequests } from "./request-ids.js";
 import type { Splitter } from "./splitter.js";
 
@@ -21,11 +21,12 @@ export interface WireOptions {
   atEnd: "close" | "keep-open";
 }
 
+/** One JSON-RPC connection: over a pair of streams (`connect`) or a WebSocket (`connectWebSocket`). */
 export interface Wire {
   readonly connection: MessageConnection;
-  readonly writer: FramedMessageWriter;
-  /** The framing in use: given, detected, or Content-Length while undetected. */
-  framing(): Framing;
+  readonly writer: JsonMessageWriter;
+  /** The framing in use: given, detected, Content-Length while undetected, or WebSocket text frames. */
+  framing(): Framing | "websocket";
   /** Called once the peer's input ended (or reading stopped), after all it held was delivered. */
   onInputEnd(listener: () => void): void;
   /** Reads no more input (what was read is still handled). */
