@@ -58,7 +58,7 @@ export class Service {
       else child.once("exit", () => resolve());
     });
     const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString("utf8")).slice(-20_000);
+      this.output = (this.output + chunk.toString("utf8")).slice(-1_000_000);
     };
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);
