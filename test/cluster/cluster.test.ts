@@ -3,9 +3,9 @@
 // mid-cell and restarted, a host process is killed; the sessions carry on where they should.
 import { ErrorCode, Messages } from "@codemode/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Service, Services } from "../../packages/bench/src/loopback-cluster.mjs";
 import { HostProcess, type Outcome, type PerSession } from "./host-process.js";
 import { connections, daemonsBySession, lastDaemon } from "./placement.js";
-import { type Service, Services } from "./services.js";
 
 const LEASE_MS = 3_000;
 /** How long a daemon keeps a session whose connection closed, for its host to come back. */
@@ -148,10 +148,12 @@ describe("a cluster of three daemons behind HAProxy, sessions in Redis", () => {
       return mine.length === 0 ? {} : answers(await host.finish(mine), mine);
     };
     const lost = { ...(await finishOn(hostA, OF_A, onVictim)), ...(await finishOn(hostB, OF_B, onVictim)) };
-    for (const id of onVictim) expect(lost[id], id).toEqual({ status: "completed", errorText: Messages.runtimeEnded, text: "" });
+    for (const id of onVictim)
+      expect(lost[id], id).toEqual({ status: "completed", errorText: Messages.runtimeEnded, text: "" });
     // Their next cell runs on another daemon, from the committed value (not the lost -1).
     const next = await runAll(onVictim, `text(String(load("n")))`);
-    for (const id of onVictim) expect(next[id], id).toMatchObject({ status: "completed", text: String(committed.get(id)) });
+    for (const id of onVictim)
+      expect(next[id], id).toMatchObject({ status: "completed", text: String(committed.get(id)) });
     const moved = daemonsBySession(proxy.output, outageLogFrom);
     for (const id of onVictim) {
       const reached = [...(moved.get(id) ?? [])];
@@ -198,7 +200,8 @@ describe("a cluster of three daemons behind HAProxy, sessions in Redis", () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, killedAt + LEASE_MS + 200 - Date.now())));
     answers(await hostB.open(OF_A), OF_A);
     const outcomes = answers(await hostB.run(ALL, `text(String(load("n")))`), ALL);
-    for (const id of ALL) expect(outcomes[id], id).toMatchObject({ status: "completed", text: String(committed.get(id)) });
+    for (const id of ALL)
+      expect(outcomes[id], id).toMatchObject({ status: "completed", text: String(committed.get(id)) });
     const after = lastDaemon(proxy.output);
     const moved = ALL.filter((id) => after.get(id) !== duringOutage.get(id));
     console.log(`sessions moved by the restart: ${moved.length} of ${ALL.length}`);

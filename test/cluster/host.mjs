@@ -71,7 +71,9 @@ const commands = {
   /** Starts a cell in each session; answers once every one is admitted. */
   start: ({ ids, source, yieldTimeMs }) =>
     forEach(ids, async (id) => {
-      const cell = await sessions.get(id).execute({ toolCallId: `call-${id}`, source, enabledTools: PING, yieldTimeMs });
+      const cell = await sessions
+        .get(id)
+        .execute({ toolCallId: `call-${id}`, source, enabledTools: PING, yieldTimeMs });
       started.set(id, cell.initialResponse);
       return cell.cellId;
     }),

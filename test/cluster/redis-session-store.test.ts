@@ -3,7 +3,7 @@
 import { CodeModeError, ErrorCode, MemorySessionStore, RedisSessionStore, type SessionStore } from "@codemode/client";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Services } from "./services.js";
+import { Services } from "../../packages/bench/src/loopback-cluster.mjs";
 
 const services = new Services();
 let redis: Redis;

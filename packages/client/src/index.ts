@@ -19,8 +19,8 @@ export {
 export { type McpServerStatus, McpServers, type McpServersOptions, mcpToolName } from "./mcp/mcp-servers.js";
 export * from "./model/index.js";
 export type { RemoteSession } from "./remote-session.js";
-export * from "./tools/index.js";
-export type * from "./types.js";
 export { MemorySessionStore } from "./store/memory-session-store.js";
 export { RedisSessionStore, type RedisSessionStoreOptions } from "./store/redis-session-store.js";
 export type { SessionStore } from "./store/session-store.js";
+export * from "./tools/index.js";
+export type * from "./types.js";

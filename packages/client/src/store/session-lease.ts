@@ -6,10 +6,7 @@ import type { LineLogger } from "../report.js";
 import type { SessionStore } from "./session-store.js";
 
 /** Where the lease stands: held (possibly behind on its writes), lost to another host, or given up. */
-type LeaseState =
-  | { kind: "held"; behind: boolean }
-  | { kind: "lost"; error: CodeModeError }
-  | { kind: "ended" };
+type LeaseState = { kind: "held"; behind: boolean } | { kind: "lost"; error: CodeModeError } | { kind: "ended" };
 
 export interface LeaseSettings {
   store: SessionStore;
