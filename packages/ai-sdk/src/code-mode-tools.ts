@@ -1,9 +1,8 @@
 // The AI SDK's `tool()` objects for `exec` and `wait`, over the client's model-facing layer.
+import type { CodeModeSession, ContentItem } from "@codemode/client";
 import {
   answerModelCall,
-  type CodeModeSession,
   type CodeModeToolsOptions,
-  type ContentItem,
   describeExec,
   EXEC_TOOL_NAME,
   EXEC_TOOL_PARAMETERS,
@@ -12,7 +11,7 @@ import {
   WAIT_TOOL_DESCRIPTION,
   WAIT_TOOL_NAME,
   WAIT_TOOL_PARAMETERS,
-} from "@codemode/client";
+} from "@codemode/client/model";
 import { type JSONSchema7, jsonSchema, type Tool, type ToolResultPart, tool } from "ai";
 
 type ToolResultOutput = ToolResultPart["output"];

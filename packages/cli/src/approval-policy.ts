@@ -1,5 +1,6 @@
 // `--approve ask|all|none`: what the CLI does with a host tool's call that waits for approval.
-import { jsToolName, type PendingApproval, type ToolRegistry } from "@codemode/client";
+import type { PendingApproval, ToolRegistry } from "@codemode/client";
+import { jsToolName } from "@codemode/client/model";
 
 export const APPROVE_MODES = ["ask", "all", "none"] as const;
 export type ApproveMode = (typeof APPROVE_MODES)[number];

@@ -41,9 +41,11 @@ Options:
                         while one is open), all (approve every call) or none (deny every
                         call; mcp's default)
   --yield-ms <n>        (run) how long each observation waits before showing the output so
-                        far (default: the file's // @exec pragma, else 10000)
-  --follow              (run) keep waiting on a cell that yielded until it ends (without it,
-                        a cell still running after its first observation is terminated)
+                        far (default: the file's // @exec pragma, else 10000; 0 only with
+                        --follow)
+  --follow              (run) keep waiting on a cell that yielded until it ends, observing it
+                        every --yield-ms but at most once a second (without it, a cell
+                        still running after its first observation is terminated)
   -v, --version         print the version and exit
   -h, --help            print this help and exit
 

@@ -1,12 +1,16 @@
 // `codemode run`: one file run as a cell in a fresh daemon, each observation printed as the
 // model would read it.
 import { readFile } from "node:fs/promises";
-import { CodeModeClient, parseExecSource, renderOutcome, type WaitOutcome } from "@codemode/client";
+import { CodeModeClient, type WaitOutcome } from "@codemode/client";
+import { parseExecSource, renderOutcome } from "@codemode/client/model";
 import { DEFAULT_YIELD_TIME_MS } from "@codemode/protocol/defaults";
 import { type ApprovalIO, type ApproveMode, approvalPolicy } from "./approval-policy.js";
 import { ExitCode, UsageError } from "./exit.js";
 import { printable } from "./print.js";
 import { loadTools, reportHandlerError } from "./tools-module.js";
+
+/** The shortest wait of `--follow` after the first observation, ms. */
+export const FOLLOW_MIN_YIELD_MS = 1_000;
 
 export interface RunOptions {
   file: string;
@@ -46,6 +50,10 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
     return ExitCode.failed;
   }
   const yieldTimeMs = options.yieldTimeMs ?? parsed.yieldTimeMs ?? DEFAULT_YIELD_TIME_MS;
+  // Observed before it has run, every cell would be terminated.
+  if (yieldTimeMs === 0 && !options.follow) {
+    throw new UsageError("a yield time of 0 ms observes the cell before it runs: use it with --follow");
+  }
   const maxTokens = parsed.maxOutputTokens;
 
   let interrupted = false;
@@ -77,10 +85,15 @@ export async function run(options: RunOptions, io: RunIO): Promise<number> {
       // A question open on the terminal is waited for, as with --follow.
       const asking = approve === "ask" && awaitingApproval.length > 0;
       if ((options.follow || asking) && !interrupted) {
-        outcome = await session.wait({ cellId: cell.cellId, yieldTimeMs });
+        // Observed at most once a FOLLOW_MIN_YIELD_MS: `--yield-ms 0` shows the first output at
+        // once without turning the wait into a busy poll.
+        outcome = await session.wait({ cellId: cell.cellId, yieldTimeMs: Math.max(yieldTimeMs, FOLLOW_MIN_YIELD_MS) });
       } else {
-        if (!interrupted) io.err(`codemode: cell ${cell.cellId} is still running; terminating it (--follow waits)\n`);
         outcome = await stop();
+        // Said only when it is so: a cell may have completed since its first observation.
+        if (outcome.status === "terminated" && !interrupted) {
+          io.err(`codemode: cell ${cell.cellId} was still running; terminated it (--follow waits)\n`);
+        }
       }
     }
     await session.shutdown();

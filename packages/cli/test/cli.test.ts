@@ -136,9 +136,30 @@ describe("codemode run", () => {
       "Script running with cell ID 1",
       "Script terminated",
     ]);
-    expect(stderr).toContain("cell 1 is still running; terminating it");
+    expect(stderr).toContain("cell 1 was still running; terminated it");
     expect(stdout, "no empty Output: heading").toMatch(/Script terminated\nWall time \d+\.\d seconds\n$/);
     expect(code).toBe(1);
+  });
+
+  it("--yield-ms 0 (or a pragma's 0) without --follow is a usage error: the cell would always be terminated", async () => {
+    for (const args of [
+      [cellFile(`text("hi");`), "--yield-ms", "0"],
+      [cellFile(`// @exec: {"yield_time_ms": 0}\ntext("hi");`)],
+    ]) {
+      const { code, stdout, stderr } = await codemode("run", ...args);
+      expect(stdout).toBe("");
+      expect(stderr).toContain("a yield time of 0 ms observes the cell before it runs: use it with --follow");
+      expect(code).toBe(2);
+    }
+  });
+
+  it("--yield-ms 0 --follow waits at least a second between observations instead of polling", async () => {
+    const file = cellFile(`text("start"); await new Promise((r) => setTimeout(r, 1500)); text("end");`);
+    const { code, stdout } = await codemode("run", file, "--yield-ms", "0", "--follow");
+    const observations = stdout.split(/(?=^Script )/m);
+    expect(observations.length).toBeLessThanOrEqual(3);
+    expect(observations.at(-1)).toMatch(/^Script completed\n[^]*Output:\n(start\n)?end\n$/);
+    expect(code).toBe(0);
   });
 
   it("a pragma in the file is honoured, and a bad one is reported like exec reports it", async () => {

@@ -5,7 +5,7 @@ export {
   type JsonValue,
   type ToolDefinitionInput as ToolDefinition,
 } from "@codemode/protocol";
-export { type ClientOptions, CodeModeClient } from "./client.js";
+export { type ClientOptions, type ClientSession, CodeModeClient } from "./client.js";
 export type { DaemonOptions } from "./daemon-link.js";
 export { CodeModeError } from "./errors.js";
 export {
@@ -17,8 +17,13 @@ export {
   readMcpConfig,
 } from "./mcp/config.js";
 export { type McpServerStatus, McpServers, type McpServersOptions, mcpToolName } from "./mcp/mcp-servers.js";
-export * from "./model/index.js";
-export type { RemoteSession } from "./remote-session.js";
+export {
+  type BackoffOptions,
+  type DaemonLoss,
+  type RestartDecision,
+  type RestartPolicy,
+  restartWithBackoff,
+} from "./restart-policy.js";
 export { MemorySessionStore } from "./store/memory-session-store.js";
 export { RedisSessionStore, type RedisSessionStoreOptions } from "./store/redis-session-store.js";
 export type { SessionStore } from "./store/session-store.js";

@@ -17,6 +17,7 @@ import type { DaemonLink } from "./daemon-link.js";
 import { CodeModeError } from "./errors.js";
 import { guarded, type LineLogger } from "./report.js";
 import { ObservedResultTypes } from "./result-types/observed-result-types.js";
+import { COMMITTED_VALUES } from "./test-hooks.js";
 import type {
   CellId,
   CellNotification,
@@ -47,6 +48,24 @@ export function lostOutcome(cellId: CellId): RuntimeResponse {
   return { status: "completed", cellId, items: [], errorText: Messages.runtimeEnded };
 }
 
+/**
+ * A session's lifecycle. `transition` is the one place it changes, along the edges of
+ * `NEXT_STATES`: open → shuttingDown → shutDown, or open → lost when a new daemon would not
+ * take the session back.
+ */
+type SessionState =
+  | { readonly kind: "open" }
+  | { readonly kind: "shuttingDown"; readonly done: Promise<void> }
+  | { readonly kind: "shutDown" }
+  | { readonly kind: "lost"; readonly reason: CodeModeError };
+
+const NEXT_STATES: Record<SessionState["kind"], readonly SessionState["kind"][]> = {
+  open: ["shuttingDown", "lost"],
+  shuttingDown: ["shutDown"],
+  shutDown: [],
+  lost: [],
+};
+
 interface PendingStart {
   resolve(): void;
   reject(error: unknown): void;
@@ -54,14 +73,11 @@ interface PendingStart {
 
 export class RemoteSession implements CodeModeSession, AsyncDisposable {
   private nextCellId = 1;
-  private open = true;
-  private shutdownDone: Promise<void> | undefined;
-  /** Why the session ended when a new daemon would not take it back. */
-  private lost: CodeModeError | undefined;
+  private state: SessionState = { kind: "open" };
   private readonly pendingStarts = new Map<CellId, PendingStart>();
   private readonly liveCells = new Set<CellId>();
   /** The values committed by completed cells: what a reopened session starts from. */
-  storedValues: JsonObject;
+  private storedValues: JsonObject;
   private readonly resultTypes = new ObservedResultTypes();
 
   constructor(
@@ -75,7 +91,7 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   }
 
   isAlive(): boolean {
-    return this.open;
+    return this.state.kind === "open";
   }
 
   async execute(request: ExecuteRequest): Promise<StartedCell> {
@@ -130,9 +146,26 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
 
   /** Stops every cell of the session; every caller resolves once none is left. */
   shutdown(): Promise<void> {
-    this.open = false;
-    this.shutdownDone ??= this.stopAll();
-    return this.shutdownDone;
+    const state = this.state;
+    switch (state.kind) {
+      case "open": {
+        const done = this.stopAll().finally(() => this.transition({ kind: "shutDown" }));
+        this.transition({ kind: "shuttingDown", done });
+        return done;
+      }
+      case "shuttingDown":
+        return state.done;
+      case "shutDown":
+      case "lost":
+        return Promise.resolve();
+    }
+  }
+
+  private transition(next: SessionState): void {
+    if (!NEXT_STATES[this.state.kind].includes(next.kind)) {
+      throw new Error(`codemode client: no session transition from ${this.state.kind} to ${next.kind}`);
+    }
+    this.state = next;
   }
 
   private async stopAll(): Promise<void> {
@@ -157,7 +190,7 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
    * ends here, with that reason; the other sessions come back regardless.
    */
   async reopen(link: DaemonLink): Promise<void> {
-    if (!this.open) return;
+    if (this.state.kind !== "open") return;
     try {
       await link.request(SessionOpen, {
         sessionId: this.sessionId,
@@ -167,18 +200,20 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
     } catch (error) {
       if (!link.alive) throw error;
       const cause = CodeModeError.from(error);
-      this.lost = new CodeModeError(cause.code, `session ${this.sessionId} could not be reopened: ${cause.message}`);
-      this.open = false;
+      const reason = new CodeModeError(cause.code, `session ${this.sessionId} could not be reopened: ${cause.message}`);
+      if (this.state.kind === "open") this.transition({ kind: "lost", reason });
       this.link.forget(this.sessionId);
       return;
     }
     // Shut down while it was being reopened: stop it on the new daemon too.
-    if (!this.open) await link.request(SessionShutdown, { sessionId: this.sessionId }).catch(() => {});
+    if (this.state.kind !== "open") await link.request(SessionShutdown, { sessionId: this.sessionId }).catch(() => {});
   }
 
   private checkOpen(): void {
-    if (this.open) return;
-    throw this.lost ?? new CodeModeError(ErrorCode.ShuttingDown, Messages.shuttingDown);
+    if (this.state.kind === "open") return;
+    throw this.state.kind === "lost"
+      ? this.state.reason
+      : new CodeModeError(ErrorCode.ShuttingDown, Messages.shuttingDown);
   }
 
   /** The daemon died: its cells are gone. Each admitted cell is closed once; starts fail. */
@@ -196,6 +231,11 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
+  }
+
+  /** For `@codemode/client/testing`. */
+  [COMMITTED_VALUES](): JsonObject {
+    return this.storedValues;
   }
 
   // ---- from the daemon ----

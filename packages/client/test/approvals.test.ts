@@ -2,12 +2,13 @@
 // pending in its live cell until the host approves or denies it, and exec/wait say so.
 import {
   type ContentItem,
-  createCodeModeTools,
   type HostTool,
   type PendingApproval,
   type ToolRegistryOptions,
   toolRegistry,
 } from "@codemode/client";
+import { createCodeModeTools } from "@codemode/client/model";
+import { daemonProcess } from "@codemode/client/testing";
 import { describe, expect, it } from "vitest";
 import { registrySessions } from "./registry-sessions.js";
 
@@ -169,8 +170,7 @@ describe("approvals", () => {
     const { registry, session, exec } = await agent([tool]);
     await exec(`await tools.delete_file({ path: "a.txt" });`);
     expect(registry.pendingApprovals()).toHaveLength(1);
-    const link = daemon.client().daemon;
-    link?.kill();
+    daemonProcess(daemon.client())?.kill();
     await until(() => registry.pendingApprovals().length === 0);
     expect(() => registry.approve("tool-1")).toThrow("tool-1 no longer waits for approval: its cell ended first");
     expect(runs).toEqual([]);

@@ -1,6 +1,7 @@
 // exec and wait as a model calls them, over the real daemon.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { CodeModeClient, type ContentItem, createCodeModeTools } from "../src/index.js";
+import { CodeModeClient, type ContentItem } from "../src/index.js";
+import { createCodeModeTools } from "../src/model/index.js";
 
 const TOOLS = [
   {

@@ -6,7 +6,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CodeModeClient, type CodeModeSessionDelegate } from "../src/index.js";
+import { CodeModeClient, type CodeModeSessionDelegate, restartWithBackoff } from "../src/index.js";
+import { daemonProcess } from "../src/testing.js";
 
 const hangingTool = [{ name: "hang", description: "never answers until cancelled" }];
 
@@ -56,9 +57,9 @@ function liveDaemons(program = "codemode-daemon"): string[] {
 
 /** Kills the client's daemon and waits until the client has seen it go. */
 async function killDaemon(client: CodeModeClient): Promise<void> {
-  const link = client.daemon;
-  link?.kill();
-  while (link?.alive) await new Promise((resolve) => setTimeout(resolve, 5));
+  const daemon = daemonProcess(client);
+  daemon?.kill();
+  while (daemon && daemonProcess(client) === daemon) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 describe("starting a daemon", () => {
@@ -151,14 +152,14 @@ await import(${JSON.stringify(DAEMON_BIN)});`,
     await using client = await CodeModeClient.start();
     const session = await client.openSession({ delegate: delegate() });
     const stopping = session.shutdown();
-    client.daemon?.kill();
+    daemonProcess(client)?.kill();
     await expect(stopping).resolves.toBeUndefined();
   });
 
   it("closing the client while its daemon is dying does not throw", async () => {
     for (let i = 0; i < 3; i++) {
       const client = await CodeModeClient.start();
-      client.daemon?.kill();
+      daemonProcess(client)?.kill();
       // Racing the daemon's exit: the connection may be disposed between close's two steps.
       await expect(client.close()).resolves.toBeUndefined();
     }
@@ -168,7 +169,7 @@ await import(${JSON.stringify(DAEMON_BIN)});`,
     await using client = await CodeModeClient.start();
     const session = await client.openSession({ delegate: delegate() });
     await session.shutdown();
-    client.daemon?.kill();
+    daemonProcess(client)?.kill();
     await expect(session.execute({ toolCallId: "c", source: "text(1)" })).rejects.toMatchObject({
       code: -32011,
       message: "code mode session is shutting down",
@@ -200,10 +201,10 @@ await import(${JSON.stringify(DAEMON_BIN)});`,
     expect((await waitingInB.initialResponse).status).toBe("yielded");
     const concurrentWait = b.wait({ cellId: waitingInB.cellId, yieldTimeMs: 60_000 });
 
-    const pid = client.daemon?.pid ?? 0;
+    const pid = daemonProcess(client)?.pid ?? 0;
     // The lost answer comes before cellClosed, as every cell's last answer does.
     const closedWhenAnswered = pending.initialResponse.then(() => [...closedA]);
-    client.daemon?.kill();
+    daemonProcess(client)?.kill();
     expect(await pending.initialResponse).toEqual(lost(pending.cellId));
     expect(await concurrentWait).toEqual(lost(waitingInB.cellId));
     expect(await closedWhenAnswered).toEqual(["1"]);
@@ -216,7 +217,7 @@ await import(${JSON.stringify(DAEMON_BIN)});`,
     // The next call starts a new daemon and reopens the session with what was committed.
     const after = await a.execute({ toolCallId: "c", source: `text(JSON.stringify([load("before"), load("lost")]))` });
     expect((await after.initialResponse).items).toEqual([{ type: "text", text: '[{"n":1},null]' }]);
-    expect(client.daemon?.pid).not.toBe(pid);
+    expect(daemonProcess(client)?.pid).not.toBe(pid);
     const inB = await b.execute({ toolCallId: "c", source: `text(load("seeded"))` });
     expect((await inB.initialResponse).items).toEqual([{ type: "text", text: "true" }]);
 
@@ -227,16 +228,11 @@ await import(${JSON.stringify(DAEMON_BIN)});`,
   });
 
   it("gives up after the restart limit", async () => {
-    await using client = await CodeModeClient.start({ maxRestarts: 1 });
+    await using client = await CodeModeClient.start({ restartPolicy: restartWithBackoff({ maxRestarts: 1 }) });
     const session = await client.openSession({ delegate: delegate() });
-    const killAndWait = async () => {
-      const link = client.daemon;
-      link?.kill();
-      while (link?.alive) await new Promise((resolve) => setTimeout(resolve, 10));
-    };
-    await killAndWait();
+    await killDaemon(client);
     await expect(client.stats()).resolves.toMatchObject({ sessions: 1 });
-    await killAndWait();
+    await killDaemon(client);
     await expect(session.execute({ toolCallId: "c", source: "text(1)" })).rejects.toThrow(/not restarting/);
   });
 });
@@ -251,11 +247,12 @@ describe("when the host dies", () => {
         "-e",
         `
         import { CodeModeClient } from "@codemode/client";
+        import { daemonProcess } from "@codemode/client/testing";
         const client = await CodeModeClient.start();
         const session = await client.openSession({ delegate: { invokeTool: async () => null, notify: async () => {} } });
         const cell = await session.execute({ toolCallId: "c", source: "while (true) {}", yieldTimeMs: 0 });
         await cell.initialResponse;
-        console.log(client.daemon.pid);
+        console.log(daemonProcess(client).pid);
         setInterval(() => {}, 1000);
         `,
       ],

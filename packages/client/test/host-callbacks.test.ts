@@ -4,6 +4,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { CodeModeClient, type CodeModeSessionDelegate } from "../src/index.js";
+import { daemonProcess } from "../src/testing.js";
 
 const NONSENSE_DAEMON = fileURLToPath(new URL("./fixtures/nonsense-daemon.mjs", import.meta.url));
 
@@ -47,7 +48,7 @@ describe("callbacks into the host's code", () => {
       enabledTools: [{ name: "hang" }],
       yieldTimeMs: 60_000,
     });
-    client.daemon?.kill();
+    daemonProcess(client)?.kill();
     expect((await started.initialResponse).errorText).toBe("exec runtime ended unexpectedly");
     await until(() => lines.some((line) => line.includes("cellClosed")));
     expect(lines.filter((line) => line.includes("cellClosed of 1 failed"))).toHaveLength(1);

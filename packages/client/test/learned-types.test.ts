@@ -1,7 +1,9 @@
 // Learned result types over the real daemon: a session learns the type of results of tools
 // without an outputSchema and the next exec description declares it, marked as observed.
-import { createCodeModeTools, type HostTool, OBSERVED_TYPE_NOTE, toolDeclaration } from "@codemode/client";
+import type { HostTool } from "@codemode/client";
+import { createCodeModeTools } from "@codemode/client/model";
 import { expect, it } from "vitest";
+import { OBSERVED_TYPE_NOTE, toolDeclaration } from "../src/model/tool-description.js";
 import { registrySessions } from "./registry-sessions.js";
 
 const daemon = registrySessions();

@@ -1,9 +1,9 @@
 // exec and wait for every model API: the README's agent loops, with the API's own SDK client
 // talking to a scripted model in its exact wire shapes, running cells in the real daemon.
 import Anthropic from "@anthropic-ai/sdk";
-import { IMAGE_NOT_SHOWN } from "@codemode/client";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
+import { IMAGE_NOT_SHOWN } from "../src/model/text-only.js";
 import { anthropicMessagesAgent } from "./examples/anthropic-messages-agent.js";
 import { chatCompletionsAgent } from "./examples/chat-completions-agent.js";
 import { responsesAgent } from "./examples/responses-agent.js";

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CodeModeClient, CodeModeError, type CodeModeSessionDelegate, type NestedToolCall } from "../src/index.js";
+import { committedValues } from "../src/testing.js";
 
 const tools = [
   { name: "add", description: "adds a and b" },
@@ -278,7 +279,7 @@ describe("CodeModeSession over the daemon", () => {
     const session = await client.openSession({ delegate, storedValues: { seed: 1 } });
     const started = await session.execute({ toolCallId: "s", source: `store("count", load("seed") + 1)` });
     await started.initialResponse;
-    expect(session.storedValues).toEqual({ seed: 1, count: 2 });
+    expect(committedValues(session)).toEqual({ seed: 1, count: 2 });
     await session.shutdown();
   });
 
@@ -287,9 +288,9 @@ describe("CodeModeSession over the daemon", () => {
     const session = await client.openSession({ delegate });
     const started = await session.execute({ toolCallId: "s", source: `store("__proto__", { polluted: true })` });
     await started.initialResponse;
-    expect(Object.keys(session.storedValues)).toEqual(["__proto__"]);
-    expect(Object.getPrototypeOf(session.storedValues)).toBe(Object.prototype);
-    expect(JSON.stringify(session.storedValues)).toBe('{"__proto__":{"polluted":true}}');
+    expect(Object.keys(committedValues(session))).toEqual(["__proto__"]);
+    expect(Object.getPrototypeOf(committedValues(session))).toBe(Object.prototype);
+    expect(JSON.stringify(committedValues(session))).toBe('{"__proto__":{"polluted":true}}');
     await session.shutdown();
   });
 });

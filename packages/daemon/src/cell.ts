@@ -421,7 +421,6 @@ export function missingOutcome(cellId: string): CellOutcome {
   return { status: "missing", cellId, items: [], errorText: Messages.missingCell(cellId) };
 }
 
-/** The JS rejection text of a failed reverse request: an Error's message, anything else as text. */
 /** A host's result as JSON for the guest; one too deep to write back rejects the call instead. */
 function resultJson(result: JsonValue): { json: string } | { error: string } {
   try {
@@ -431,6 +430,7 @@ function resultJson(result: JsonValue): { json: string } | { error: string } {
   }
 }
 
+/** The JS rejection text of a failed reverse request: an Error's message, anything else as text. */
 function rejectionText(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -1,4 +1,10 @@
 // The schemas of the daemon's limits; their defaults are in defaults.ts.
+//
+// Units: `heapBytes`, `stackBytes` and `maxMessageBytes` are bytes. The limits on text
+// (`payloadBytes`, `notifyBytes`, `outputBytes`, `storedBytes`, `pendingInputBytes` and
+// `memoryBudgetBytes`) count UTF-16 code units of the text (its JavaScript `length`), which the
+// engine reads without a copy: the same as bytes for ASCII text; a text of other characters
+// takes up to 3 UTF-8 bytes per unit on the wire (4 for a pair of units).
 import { z } from "zod";
 
 const count = z.number().int().nonnegative();
@@ -15,21 +21,27 @@ export const CellLimits = z.object({
   stackBytes: positive.max(1024 * 1024),
   /** Time spent running the cell's JavaScript, milliseconds. */
   cpuTimeMs: positive,
-  /** Size of one helper payload (text item, tool input, tool result), bytes. */
+  /** Size of one helper payload (text item, tool input, tool result), in UTF-16 code units. */
   payloadBytes: positive,
-  /** Size of one notification, bytes. */
+  /** Size of one notification, in UTF-16 code units. */
   notifyBytes: positive,
-  /** Output produced but not yet delivered to an observer, bytes. */
+  /**
+   * Output produced but not yet delivered to an observer, in UTF-16 code units (each item or
+   * notification its text plus a fixed overhead).
+   */
   outputBytes: positive,
   /** Timers alive at once. */
   timers: count,
   /** Tool calls in flight at once. */
   pendingToolCalls: count,
-  /** All of a session's stored values as one cell sees them (keys and JSON texts), bytes. */
+  /**
+   * All of a session's stored values as one cell sees them (keys and JSON texts, plus a fixed
+   * overhead per value), in UTF-16 code units.
+   */
   storedBytes: positive,
   /**
    * Inputs of the tool calls in flight at once (their JSON texts, plus a fixed overhead per
-   * call), bytes: what the daemon holds for them until the host answers.
+   * call), in UTF-16 code units: what the daemon holds for them until the host answers.
    */
   pendingInputBytes: positive,
 });
@@ -47,7 +59,7 @@ export const DaemonLimits = z.object({
   /**
    * What the daemon holds for all cells and sessions together on its main thread and in its
    * engine workers' JavaScript heaps (undelivered items, notifications, pending tool inputs,
-   * stored values and the copies cells read them from), bytes.
+   * stored values and the copies cells read them from), in UTF-16 code units of those texts.
    */
   memoryBudgetBytes: positive,
 });

@@ -1,24 +1,21 @@
 // An MCP server that offers `exec` and `wait` over one code-mode session: one per MCP connection.
 // Answers are rendered as the model-facing layer renders them; a cell's notify() reaches the
 // client as progress of the call observing the cell, or else as a log message.
+import type { ClientSession, CodeModeClient, CodeModeSessionDelegate, ToolDefinition } from "@codemode/client";
 import {
-  type CodeModeClient,
-  type CodeModeSessionDelegate,
   describeExec,
   EXEC_TOOL_NAME,
   EXEC_TOOL_PARAMETERS,
   type ExecArguments,
   type ModelAnswer,
   parseExecArguments,
-  type RemoteSession,
   refusal,
   runExec,
   runWait,
-  type ToolDefinition,
   WAIT_TOOL_DESCRIPTION,
   WAIT_TOOL_NAME,
   WAIT_TOOL_PARAMETERS,
-} from "@codemode/client";
+} from "@codemode/client/model";
 // The low-level server: tools/list must await the MCP servers' tools, and the arguments are
 // validated by the model-facing layer, with its own texts, not by the SDK.
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
@@ -66,7 +63,7 @@ export async function openCodeModeServer(options: CodeModeServerOptions): Promis
   // Keyed by the cell an observing `wait` names, or by the call id of the `exec` that started it.
   const sinks = new Map<string, ProgressSink>();
 
-  const session: RemoteSession = await options.client.openSession({
+  const session: ClientSession = await options.client.openSession({
     delegate: {
       invokeTool: options.invokeTool,
       async notify({ callId, cellId, text }) {

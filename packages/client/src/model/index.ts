@@ -1,4 +1,6 @@
-// The model-facing layer: what a host hands the model as `exec` and `wait`, and how results read.
+// `@codemode/client/model`: the model-facing layer, what a host hands the model as `exec` and
+// `wait`, and how their results read. Its helpers (schema rendering, truncation, identifiers)
+// stay internal.
 
 export {
   type AnthropicTool,
@@ -8,7 +10,6 @@ export {
   type AnthropicToolUse,
   createAnthropicTools,
 } from "./anthropic-messages.js";
-export { callToolResultSchema, MCP_TYPES } from "./call-tool-result.js";
 export { type Approvals, type ExecCall, type ModelAnswer, refusal, runExec, runWait } from "./cell-calls.js";
 export {
   type ChatCompletionsFunctionTool,
@@ -28,27 +29,10 @@ export {
   type ModelToolCall,
 } from "./code-mode-tools.js";
 export { EXEC_TOOL_PARAMETERS, type ExecArguments, parseExecArguments } from "./exec-arguments.js";
-export { type ExecSource, ExecSourceErrors, parseExecSource } from "./exec-source.js";
-export { isJsIdentifier, jsToolName } from "./identifiers.js";
+export { type ExecSource, parseExecSource } from "./exec-source.js";
+export { jsToolName } from "./identifiers.js";
 export { parseImageDataUrl } from "./image-data-url.js";
 export { type RenderOptions, renderOutcome } from "./render.js";
-export { schemaToTypeScript } from "./schema-to-ts.js";
-export { IMAGE_NOT_SHOWN, textOnly } from "./text-only.js";
-export {
-  type DescribedTool,
-  EXEC_ENVIRONMENT,
-  execToolDescription,
-  OBSERVED_TYPE_NOTE,
-  toolDeclaration,
-} from "./tool-description.js";
-export {
-  countLines,
-  DEFAULT_MAX_OUTPUT_TOKENS,
-  estimateTokens,
-  truncateItems,
-  truncateMiddle,
-  utf8Length,
-} from "./truncate.js";
 export {
   parseWaitArguments,
   WAIT_TOOL,

@@ -1,7 +1,8 @@
 // The README's agent loop over the Anthropic Messages API (between the region markers),
 // type-checked against the real SDK and driven by a scripted model in the tests.
 import type Anthropic from "@anthropic-ai/sdk";
-import { type CodeModeSession, createAnthropicTools, type ToolRegistry } from "@codemode/client";
+import type { CodeModeSession, ToolRegistry } from "@codemode/client";
+import { createAnthropicTools } from "@codemode/client/model";
 
 export async function anthropicMessagesAgent(
   anthropic: Anthropic,

@@ -1,6 +1,7 @@
 // The README's agent loop over the Chat Completions API (between the region markers),
 // type-checked against the real SDK and driven by a scripted model in the tests.
-import { type CodeModeSession, createChatCompletionsTools, type ToolRegistry } from "@codemode/client";
+import type { CodeModeSession, ToolRegistry } from "@codemode/client";
+import { createChatCompletionsTools } from "@codemode/client/model";
 import type OpenAI from "openai";
 
 export async function chatCompletionsAgent(

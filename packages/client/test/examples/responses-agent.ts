@@ -1,6 +1,7 @@
 // The README's agent loop over the OpenAI Responses API (between the region markers),
 // type-checked against the real SDK and driven by a scripted model in the tests.
-import { type CodeModeSession, createCodeModeTools, type ToolRegistry } from "@codemode/client";
+import type { CodeModeSession, ToolRegistry } from "@codemode/client";
+import { createCodeModeTools } from "@codemode/client/model";
 import type OpenAI from "openai";
 
 export async function responsesAgent(
