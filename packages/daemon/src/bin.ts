@@ -1,10 +1,17 @@
 #!/usr/bin/env node
-// codemode-daemon: runs JavaScript cells in QuickJS and speaks JSON-RPC on stdin/stdout.
+// codemode-daemon: runs JavaScript cells in QuickJS and speaks JSON-RPC on stdin/stdout, or,
+// with --listen, over WebSocket connections behind a bearer token.
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 // Only light modules are imported up front: the first engine worker starts loading QuickJS
 // while the JSON-RPC server's modules load.
-import { DEFAULT_DAEMON_LIMITS, DEFAULT_EOF_GRACE_MS, FRAMINGS, type Framing } from "@codemode/protocol/defaults";
+import {
+  DEFAULT_DAEMON_LIMITS,
+  DEFAULT_EOF_GRACE_MS,
+  DEFAULT_RECONNECT_GRACE_MS,
+  FRAMINGS,
+  type Framing,
+} from "@codemode/protocol/defaults";
 import { EnginePool } from "./engine/engine-pool.js";
 import { ENGINE_STACK_MB } from "./engine/worker-handle.js";
 import { LOG_LEVELS, type LogLevel, stderrLogger } from "./logger.js";
@@ -13,19 +20,33 @@ import { VERSION } from "./version.js";
 const HELP = `codemode-daemon ${VERSION}
 Runs code mode cells (JavaScript in QuickJS) for a host that drives it with JSON-RPC 2.0
 over stdin/stdout. Logs go to stderr; stdout carries protocol only.
+With --listen, serves the same protocol over WebSocket instead (one message per text frame,
+path /, each connection its own peer) and does not read stdin; stdout then carries one line,
+{"listening":"ws://<host>:<port>/"}, once the port is bound. SIGTERM stops it: every cell is
+terminated, every connection closed, exit code 0.
 
 Usage: codemode-daemon [options]
+       codemode-daemon --listen <host:port> [--token-file <path>] [options]
 
 Options:
-  --framing <content-length|ndjson>  message framing (default: read off the first bytes,
-                                     "{" for ndjson, a header line for content-length)
+  --framing <content-length|ndjson>  message framing on stdio (default: read off the first
+                                     bytes, "{" for ndjson, a header line for content-length)
+  --listen <host:port>               serve WebSocket connections on this address (port 0: any
+                                     free port); needs a bearer token
+  --token-file <path>                the bearer token the upgrade request must carry
+                                     (Authorization: Bearer <token>), read once at start,
+                                     without its trailing newline (default: $CODEMODE_TOKEN)
+  --reconnect-grace-ms <n>           after a connection closes, how long its sessions' cells
+                                     run on for a new connection to re-attach them with
+                                     session/open (default: ${DEFAULT_RECONNECT_GRACE_MS})
   --log-level <error|warn|info|debug> stderr log threshold (default: warn)
   --max-workers <n>                  engine worker threads (default: ${defaultWorkers()})
-  --max-sessions <n>                 open sessions at once (default: ${DEFAULT_DAEMON_LIMITS.maxSessions})
-  --max-cells <n>                    live cells at once, all sessions (default: ${DEFAULT_DAEMON_LIMITS.maxCells})
+  --max-sessions <n>                 open sessions at once, per connection (default: ${DEFAULT_DAEMON_LIMITS.maxSessions})
+  --max-cells <n>                    live cells at once, all sessions of a connection
+                                     (default: ${DEFAULT_DAEMON_LIMITS.maxCells})
   --max-message-bytes <n>            largest JSON-RPC message accepted (default: ${DEFAULT_DAEMON_LIMITS.maxMessageBytes})
-  --memory-budget-bytes <n>          what the daemon may hold for all cells and sessions,
-                                     bytes (default: ${DEFAULT_DAEMON_LIMITS.memoryBudgetBytes})
+  --memory-budget-bytes <n>          what the daemon may hold for all cells and sessions of
+                                     every connection, bytes (default: ${DEFAULT_DAEMON_LIMITS.memoryBudgetBytes})
   --engine-stack-mb <n>              each engine thread's stack, MiB (default: ${ENGINE_STACK_MB});
                                      below it, deep recursion can overflow the thread, which
                                      retires the worker and ends its cells
@@ -33,7 +54,7 @@ Options:
                                      and leak checks; slower; needs the package
                                      @jitl/quickjs-wasmfile-debug-sync installed)
   --eof-grace-ms <n>                 after stdin ends, how long cells may run on before they
-                                     are terminated (default: ${DEFAULT_EOF_GRACE_MS})
+                                     are terminated (default: ${DEFAULT_EOF_GRACE_MS}; stdio only)
   --version                          print the version and exit
   --help                             print this help and exit
 `;
@@ -74,17 +95,53 @@ async function main(): Promise<void> {
   };
   const maxWorkers = positive("max-workers");
   const eofGraceMs = positive("eof-grace-ms");
+  const reconnectGraceMs = positive("reconnect-grace-ms");
   const limits = {
     maxSessions: positive("max-sessions"),
     maxCells: positive("max-cells"),
     maxMessageBytes: positive("max-message-bytes"),
     memoryBudgetBytes: positive("memory-budget-bytes"),
   };
+  if (values.listen === undefined && values["token-file"] !== undefined) fail("--token-file is for --listen");
+  if (values.listen !== undefined && framing !== undefined) fail("--framing is for stdio; --listen serves text frames");
+  const network = values.listen === undefined ? undefined : await networkSettings(values.listen, values["token-file"]);
 
   const pool = new EnginePool(maxWorkers, { stackMb: positive("engine-stack-mb"), debug: values["engine-debug"] });
   pool.warm();
-  const [{ startServer }, { connect }] = await Promise.all([import("./rpc/server.js"), import("@codemode/wire")]);
+  const [{ startServer }, { Daemon }, { connect }] = await Promise.all([
+    import("./rpc/server.js"),
+    import("./daemon.js"),
+    import("@codemode/wire"),
+  ]);
   const logger = stderrLogger(level);
+  const daemon = new Daemon({ limits, pool });
+  if (network) {
+    const { WebSocketListener } = await import("./network/websocket-listener.js");
+    const { address, token } = network;
+    const listener = await WebSocketListener.start({
+      address,
+      token,
+      daemon,
+      logger,
+      maxMessageBytes: limits.maxMessageBytes,
+      reconnectGraceMs,
+    }).catch((error: unknown) => {
+      process.stderr.write(`codemode-daemon: cannot listen on ${values.listen}: ${String(error)}\n`);
+      process.exit(1);
+    });
+    process.stdout.write(`${JSON.stringify({ listening: listener.url })}\n`);
+    logger.log("info", "listening", { url: listener.url });
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      logger.log("info", "stopping");
+      void listener.stop().then(() => process.exit(0));
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+    return;
+  }
   let exiting = false;
   startServer({
     wire: connect(process.stdin, process.stdout, {
@@ -94,16 +151,31 @@ async function main(): Promise<void> {
       atEnd: "keep-open",
     }),
     logger,
-    pool,
-    limits,
-    eofGraceMs,
-    exit: (code) => {
-      if (exiting) return;
-      exiting = true;
-      logger.log("info", "exiting", { code });
-      process.exit(code);
+    daemon,
+    atEnd: {
+      kind: "exit-process",
+      graceMs: eofGraceMs,
+      exit: (code) => {
+        if (exiting) return;
+        exiting = true;
+        logger.log("info", "exiting", { code });
+        process.exit(code);
+      },
     },
   });
+}
+
+/** `--listen`'s address and the bearer token; a mistake in either stops the start (exit code 2). */
+async function networkSettings(listen: string, tokenFile: string | undefined) {
+  const [{ parseListenAddress }, { BearerToken, readToken }] = await Promise.all([
+    import("./network/listen-address.js"),
+    import("./network/bearer-token.js"),
+  ]);
+  try {
+    return { address: parseListenAddress(listen), token: new BearerToken(readToken(tokenFile, process.env)) };
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function parse() {
@@ -119,6 +191,9 @@ function parse() {
       "engine-stack-mb": { type: "string", default: String(ENGINE_STACK_MB) },
       "engine-debug": { type: "boolean", default: false },
       "eof-grace-ms": { type: "string", default: String(DEFAULT_EOF_GRACE_MS) },
+      listen: { type: "string" },
+      "token-file": { type: "string" },
+      "reconnect-grace-ms": { type: "string", default: String(DEFAULT_RECONNECT_GRACE_MS) },
       version: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },

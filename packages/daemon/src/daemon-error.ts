@@ -20,6 +20,8 @@ export const Errors = {
   unknownSession: (sessionId: string) => new DaemonError(ErrorCode.UnknownSession, Messages.unknownSession(sessionId)),
   duplicateSession: (sessionId: string) =>
     new DaemonError(ErrorCode.DuplicateSession, Messages.duplicateSession(sessionId)),
+  sessionInUse: (sessionId: string) => new DaemonError(ErrorCode.SessionInUse, Messages.sessionInUse(sessionId)),
+  sessionDetached: (sessionId: string) => new DaemonError(ErrorCode.SessionInUse, Messages.sessionDetached(sessionId)),
   limit: (message: string) => new DaemonError(ErrorCode.LimitExceeded, message),
   cancelled: () => new DaemonError(ErrorCode.RequestCancelled, "request cancelled"),
 } as const;

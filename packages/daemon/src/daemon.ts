@@ -1,4 +1,5 @@
-// The daemon's state: sessions, the engine pool, live counts. Transport-free.
+// The daemon's state: sessions (their ids daemon-wide), the connection that drives each, the
+// engine pool, the memory budget, live counts. Transport-free: a connection is a HostPeer.
 import { randomUUID } from "node:crypto";
 import {
   type CellLimits,
@@ -6,35 +7,43 @@ import {
   type DaemonStats,
   DEFAULT_CELL_LIMITS,
   type SessionOpenParams,
+  type SessionOpenResult,
   withOverrides,
 } from "@codemode/protocol";
-import type { Cell, CellHost } from "./cell.js";
+import type { Cell } from "./cell.js";
 import { Errors } from "./daemon-error.js";
 import type { EnginePool } from "./engine/engine-pool.js";
 import { MemoryBudget } from "./memory-budget.js";
-import { Session, type SessionContext, type SessionEvents } from "./session.js";
+import { Session, type SessionContext } from "./session.js";
+import { type HostPeer, SessionHost } from "./session-host.js";
 
 const MAX_REMEMBERED_SHUTDOWNS = 10_000;
 /** How many cells a capacity error names. */
 const MAX_NAMED_HOLDERS = 20;
 
 export interface DaemonOptions {
-  host: CellHost;
-  events: SessionEvents;
+  /** `maxSessions`, `maxCells` and `maxMessageBytes` hold per connection, `memoryBudgetBytes` for the daemon. */
   limits: DaemonLimits;
   cellLimits?: CellLimits;
-  /** The engine workers; the bin starts them before anything else loads. */
+  /** The engine workers, shared by every connection; the bin starts them before anything else loads. */
   pool: EnginePool;
 }
 
+interface Entry {
+  readonly session: Session;
+  /** Where its requests and notifications go: the connection that drives it, if any. */
+  readonly host: SessionHost;
+}
+
 export class Daemon {
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new Map<string, Entry>();
+  /** The sessions each connection drives. */
+  private readonly driven = new Map<HostPeer, Set<Entry>>();
   private readonly pool: EnginePool;
   private readonly counters = { pending: 0, cells: 0 };
   private readonly budget: MemoryBudget;
-  private readonly context: SessionContext;
   private readonly cellLimits: CellLimits;
-  private shuttingDown = false;
+  private closing = false;
   /**
    * Ids of sessions that were shut down, so that a late request about one still answers
    * "shutting down" rather than "unknown session". Bounded: the oldest are forgotten.
@@ -46,57 +55,87 @@ export class Daemon {
     this.pool.warm();
     this.cellLimits = options.cellLimits ?? DEFAULT_CELL_LIMITS;
     this.budget = new MemoryBudget(options.limits.memoryBudgetBytes);
-    this.context = {
-      budget: this.budget,
-      host: options.host,
-      events: options.events,
-      counters: this.counters,
-      admitCell: () => this.admitCell(),
-      engineFor: (sessionId) => this.pool.workerFor(sessionId),
-    };
   }
 
   get limits(): { cell: CellLimits; daemon: DaemonLimits } {
     return { cell: this.cellLimits, daemon: this.options.limits };
   }
 
-  openSession(params: SessionOpenParams): { sessionId: string } {
-    if (this.shuttingDown) throw Errors.shuttingDown();
+  /**
+   * Opens a session driven by `peer`, or re-attaches a detached one of that id to it. Throws
+   * DuplicateSession (already driven by `peer`), SessionInUse (driven by another connection),
+   * LimitExceeded (`maxSessions` of `peer`).
+   */
+  openSession(params: SessionOpenParams, peer: HostPeer): SessionOpenResult {
+    if (this.closing) throw Errors.shuttingDown();
     const sessionId = params.sessionId ?? randomUUID();
-    if (this.sessions.has(sessionId)) throw Errors.duplicateSession(sessionId);
-    if (this.sessions.size >= this.options.limits.maxSessions) {
-      throw Errors.limit(`too many sessions (maxSessions: ${this.options.limits.maxSessions})`);
+    const entry = this.sessions.get(sessionId);
+    if (entry?.host.peer === peer) throw Errors.duplicateSession(sessionId);
+    if (entry && entry.host.status !== "detached") throw this.refusal(entry);
+    const maxSessions = this.options.limits.maxSessions;
+    if ((this.driven.get(peer)?.size ?? 0) >= maxSessions) {
+      throw Errors.limit(`too many sessions (maxSessions: ${maxSessions})`);
+    }
+    if (entry) {
+      entry.host.attach(peer);
+      this.bind(entry, peer);
+      return { sessionId, reattached: true };
     }
     this.shutDown.delete(sessionId);
+    const host = new SessionHost(peer);
+    const context: SessionContext = {
+      budget: this.budget,
+      host,
+      events: host.events,
+      counters: this.counters,
+      admitCell: () => this.admitCell(host.peer),
+      engineFor: (id) => this.pool.workerFor(id),
+    };
     const limits = withOverrides(this.cellLimits, params.limits);
-    this.sessions.set(sessionId, new Session(sessionId, params.storedValues ?? {}, limits, this.context));
+    const created = { session: new Session(sessionId, params.storedValues ?? {}, limits, context), host };
+    this.sessions.set(sessionId, created);
+    this.bind(created, peer);
     return { sessionId };
   }
 
-  session(sessionId: string): Session {
-    const session = this.sessions.get(sessionId);
-    if (session) return session;
-    throw this.shutDown.has(sessionId) ? Errors.shuttingDown() : Errors.unknownSession(sessionId);
+  /** The session `peer` drives; throws UnknownSession, ShuttingDown or SessionInUse. */
+  session(sessionId: string, peer: HostPeer): Session {
+    const entry = this.sessions.get(sessionId);
+    if (!entry) throw this.shutDown.has(sessionId) ? Errors.shuttingDown() : Errors.unknownSession(sessionId);
+    if (entry.host.peer === peer) return entry.session;
+    throw this.refusal(entry);
   }
 
-  async shutdownSession(sessionId: string): Promise<void> {
-    const session = this.session(sessionId);
-    await session.shutdown();
-    if (this.sessions.get(sessionId) === session) {
-      this.sessions.delete(sessionId);
-      session.dispose();
-      this.pool.release(sessionId);
-      this.rememberShutDown(sessionId);
+  async shutdownSession(sessionId: string, peer: HostPeer): Promise<void> {
+    this.session(sessionId, peer);
+    const entry = this.sessions.get(sessionId);
+    if (entry) await this.closeSession(entry);
+  }
+
+  /** LSP `shutdown` of one connection: stops every cell of the sessions it drives, and closes them. */
+  async shutdownPeer(peer: HostPeer): Promise<void> {
+    await Promise.all([...(this.driven.get(peer) ?? [])].map((entry) => this.closeSession(entry)));
+  }
+
+  /**
+   * `peer`'s connection closed: its sessions are detached, their cells running on, until a
+   * `session/open` from another connection re-attaches them; those still detached after
+   * `graceMs` have their cells terminated and are closed.
+   */
+  detach(peer: HostPeer, graceMs: number): void {
+    for (const entry of this.driven.get(peer) ?? []) {
+      entry.host.detach(graceMs, () => {
+        entry.host.close();
+        void this.closeSession(entry);
+      });
     }
+    this.driven.delete(peer);
   }
 
-  /** Daemon shutdown: refuse new sessions and cells, stop every cell. */
-  async shutdown(): Promise<void> {
-    this.shuttingDown = true;
-    await Promise.all([...this.sessions.keys()].map((id) => this.shutdownSession(id)));
-  }
-
-  async close(): Promise<void> {
+  /** The daemon stops: refuses new sessions, stops every cell, closes every session and the engine workers. */
+  async stop(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.sessions.values()].map((entry) => this.closeSession(entry)));
     await this.pool.close();
   }
 
@@ -119,6 +158,39 @@ export class Daemon {
     };
   }
 
+  /** Stops the session's cells, then forgets it: its committed values are the host's now. */
+  private async closeSession(entry: Entry): Promise<void> {
+    await entry.session.shutdown();
+    const { id } = entry.session;
+    if (this.sessions.get(id) !== entry) return;
+    this.sessions.delete(id);
+    this.unbind(entry);
+    entry.host.close();
+    entry.session.dispose();
+    this.pool.release(id);
+    this.rememberShutDown(id);
+  }
+
+  /** Why a connection other than the session's own may not drive it. */
+  private refusal({ session, host }: Entry): Error {
+    if (host.status === "closed") return Errors.shuttingDown();
+    return host.status === "detached" ? Errors.sessionDetached(session.id) : Errors.sessionInUse(session.id);
+  }
+
+  private bind(entry: Entry, peer: HostPeer): void {
+    let entries = this.driven.get(peer);
+    if (!entries) {
+      entries = new Set();
+      this.driven.set(peer, entries);
+    }
+    entries.add(entry);
+  }
+
+  private unbind(entry: Entry): void {
+    const peer = entry.host.peer;
+    if (peer) this.driven.get(peer)?.delete(entry);
+  }
+
   private rememberShutDown(sessionId: string): void {
     this.shutDown.add(sessionId);
     if (this.shutDown.size > MAX_REMEMBERED_SHUTDOWNS) {
@@ -128,15 +200,17 @@ export class Daemon {
   }
 
   /**
-   * Capacity policy: at `maxCells`, the completion that has waited longest for a `wait` is
-   * dropped to make room (finished results nobody collects must not hold slots forever);
-   * with none to drop, the error names the cells holding the slots.
+   * Capacity policy, per connection: at `maxCells` live cells in the sessions `peer` drives,
+   * the completion that has waited longest for a `wait` is dropped to make room (finished
+   * results nobody collects must not hold slots forever); with none to drop, the error names
+   * the cells holding the slots.
    */
-  private admitCell(): void {
+  private admitCell(peer: HostPeer | undefined): void {
     const max = this.options.limits.maxCells;
-    if (this.counters.cells < max) return;
+    const sessions = [...(peer ? (this.driven.get(peer) ?? []) : [])].map((entry) => entry.session);
+    if (sessions.reduce((cells, session) => cells + session.liveCells, 0) < max) return;
     let oldest: Cell | undefined;
-    for (const session of this.sessions.values()) {
+    for (const session of sessions) {
       const candidate = session.oldestBuffered();
       if (candidate && (!oldest || (candidate.bufferedSince ?? 0) < (oldest.bufferedSince ?? 0))) oldest = candidate;
     }
@@ -144,7 +218,7 @@ export class Daemon {
       oldest.discardBuffered();
       return;
     }
-    const holders = [...this.sessions.values()].flatMap((session) => session.cellNames());
+    const holders = sessions.flatMap((session) => session.cellNames());
     const shown = holders.slice(0, MAX_NAMED_HOLDERS).join(", ");
     const more = holders.length > MAX_NAMED_HOLDERS ? ` and ${holders.length - MAX_NAMED_HOLDERS} more` : "";
     throw Errors.limit(`too many live cells (maxCells: ${max}); held by ${shown}${more}`);

@@ -68,6 +68,11 @@ export class Session {
     };
   }
 
+  /** How many cells are live (admitted and not yet closed). */
+  get liveCells(): number {
+    return this.cells.size;
+  }
+
   /** The cells holding daemon capacity, as `session/cell` names. */
   cellNames(): string[] {
     return [...this.cells.keys()].map((cellId) => `${this.id}/${cellId}`);

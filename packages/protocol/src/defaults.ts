@@ -69,3 +69,10 @@ export const MAX_MESSAGE_DEPTH = 1_000;
  * give their answers before they are terminated (ms).
  */
 export const DEFAULT_EOF_GRACE_MS = 10_000;
+
+/**
+ * After a network connection closes, how long its sessions stay detached, their cells running,
+ * for a `session/open` from a new connection to take them over; then their cells are
+ * terminated and the sessions closed (ms).
+ */
+export const DEFAULT_RECONNECT_GRACE_MS = 30_000;

@@ -48,7 +48,14 @@ export const SessionOpenParams = z.object({
 });
 export type SessionOpenParams = z.infer<typeof SessionOpenParams>;
 
-export const SessionOpenResult = z.object({ sessionId: SessionId });
+export const SessionOpenResult = z.object({
+  sessionId: SessionId,
+  /**
+   * Set when the id named a session whose connection had closed, within the reconnect grace:
+   * this connection now drives it as it was (its running cells, stored values and limits).
+   */
+  reattached: z.literal(true).optional(),
+});
 export type SessionOpenResult = z.infer<typeof SessionOpenResult>;
 
 export const SessionRef = z.object({ sessionId: SessionId });

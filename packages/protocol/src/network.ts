@@ -1,9 +1,16 @@
-// The protocol over the network: what a client sends on the WebSocket upgrade request.
+// The network transport's names: JSON-RPC over WebSocket (one message per text frame) on the
+// path `/`, behind a bearer token.
+
+/** The only path a daemon's listener serves; an upgrade on any other is answered 404. */
+export const WEBSOCKET_PATH = "/";
+
+/** The environment variable a daemon reads its listener's bearer token from (`--token-file` wins). */
+export const TOKEN_ENV = "CODEMODE_TOKEN";
 
 /**
- * The header naming the one session a connection drives (sent when a client opens one
- * connection per session), for a load balancer to hash on: every connection of a session
- * reaches the same daemon. Its value is the session id percent-encoded (`encodeURIComponent`),
- * so that any id is a valid header value. The daemon itself does not read it.
+ * Request header of the WebSocket upgrade naming the session a host means to drive, for load
+ * balancers that hash on it so that a session's reconnections reach the same daemon. Optional;
+ * the daemon does not rely on it. The client sends the session id percent-encoded
+ * (`encodeURIComponent`), so that any id is a valid header value.
  */
 export const SESSION_HEADER = "X-Codemode-Session";

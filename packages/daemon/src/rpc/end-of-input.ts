@@ -3,7 +3,6 @@
 // within a grace, then every cell left is terminated (its observer gets its items); once every
 // answer is written, the process exits (code 0 if `shutdown` was among the messages).
 import type { Wire } from "@codemode/wire";
-import type { Daemon } from "../daemon.js";
 import type { Logger } from "../logger.js";
 
 /** After the grace's terminations, how long answers may take before the daemon exits regardless. */
@@ -11,7 +10,8 @@ const LAST_ANSWERS_MS = 2_000;
 
 export interface EndOfInput {
   wire: Wire;
-  daemon: Daemon;
+  /** Stops every cell of the connection's sessions. */
+  shutdown(): Promise<void>;
   logger: Logger;
   graceMs: number;
   /** The exit code once every answer is written. */
@@ -19,11 +19,11 @@ export interface EndOfInput {
   exit(code: number): void;
 }
 
-export async function finishAfterInput({ wire, daemon, logger, graceMs, code, exit }: EndOfInput): Promise<void> {
+export async function finishAfterInput({ wire, shutdown, logger, graceMs, code, exit }: EndOfInput): Promise<void> {
   let lastCall: NodeJS.Timeout | undefined;
   const grace = setTimeout(() => {
     logger.log("info", "input ended: terminating the cells still running", { graceMs });
-    void daemon.shutdown();
+    void shutdown();
     lastCall = setTimeout(() => {
       logger.log("error", "input ended: exiting with answers still due");
       exit(code());

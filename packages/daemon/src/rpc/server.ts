@@ -1,6 +1,7 @@
-// The JSON-RPC adapter: LSP lifecycle, routing of every SPEC §5 method to the Daemon, the
-// reverse requests and notifications a cell needs, and the end of the host's input. Thin by
-// design: validation and transport are the wire's.
+// The JSON-RPC adapter of one connection (stdio, or one WebSocket): LSP lifecycle, routing of
+// every SPEC §5 method to the Daemon that all connections share, the reverse requests and
+// notifications of the sessions it drives, and the end of its input. Thin by design:
+// validation and transport are the wire's.
 import {
   CellClosed,
   CellExecute,
@@ -28,12 +29,10 @@ import {
 } from "@codemode/protocol";
 import { Endpoint, type Wire } from "@codemode/wire";
 import { ResponseError, Trace } from "vscode-jsonrpc/node";
-import type { CellHost } from "../cell.js";
-import { Daemon } from "../daemon.js";
+import type { Daemon } from "../daemon.js";
 import { DaemonError } from "../daemon-error.js";
-import type { EnginePool } from "../engine/engine-pool.js";
 import type { Logger } from "../logger.js";
-import type { SessionEvents } from "../session.js";
+import type { HostPeer } from "../session-host.js";
 import { VERSION } from "../version.js";
 import { finishAfterInput } from "./end-of-input.js";
 import { HostLink } from "./host-link.js";
@@ -41,18 +40,26 @@ import { HostLink } from "./host-link.js";
 export interface ServerOptions {
   wire: Wire;
   logger: Logger;
-  pool: EnginePool;
-  limits: DaemonLimits;
-  /** After the host's input ends, how long cells may run on before they are terminated (ms). */
-  eofGraceMs: number;
-  /** Called when the daemon should exit, with LSP's exit code. */
-  exit(code: number): void;
+  /** The daemon every connection shares (sessions, engine workers, memory budget). */
+  daemon: Daemon;
+  /** What the end of this connection's input means. */
+  atEnd: InputEnd;
 }
+
+/**
+ * `exit-process` (stdio): the host closed its input or sent `exit`; what was read is answered,
+ * cells may run on for `graceMs` (then are terminated), and the process exits with LSP's code.
+ * `detach-sessions` (a network connection): the connection closed or sent `exit`; its sessions
+ * are detached for `graceMs` (daemon.ts), and `close` closes the connection.
+ */
+export type InputEnd =
+  | { kind: "exit-process"; graceMs: number; exit(code: number): void }
+  | { kind: "detach-sessions"; graceMs: number; close(): void };
 
 type Lifecycle = "uninitialized" | "running" | "shutdown";
 
-export function startServer(options: ServerOptions): Daemon {
-  const { wire, logger } = options;
+export function startServer(options: ServerOptions): void {
+  const { wire, logger, daemon, atEnd } = options;
   const { connection } = wire;
   let lifecycle: Lifecycle = "uninitialized";
 
@@ -70,19 +77,21 @@ export function startServer(options: ServerOptions): Daemon {
     toResponseError: (error, method) => toResponseError(error, logger, method),
   });
   const hostLink = new HostLink(endpoint);
-  const host: CellHost = {
-    invokeTool: (params, token) => hostLink.request(ToolInvoke, params, token),
-    notify: async (params, token) => {
-      await hostLink.request(CellNotify, params, token);
+  const peer: HostPeer = {
+    host: {
+      invokeTool: (params, token) => hostLink.request(ToolInvoke, params, token),
+      notify: async (params, token) => {
+        await hostLink.request(CellNotify, params, token);
+      },
+    },
+    events: {
+      cellStarted: (sessionId, cellId, toolCallId) => endpoint.notify(CellStarted, { sessionId, cellId, toolCallId }),
+      // After the answer that closed the cell: responses are written in order, from setImmediate.
+      cellClosed: (sessionId, cellId) => setImmediate(() => endpoint.notify(CellClosed, { sessionId, cellId })),
+      stored: (sessionId, cellId, values) => endpoint.notify(SessionStored, { sessionId, cellId, values }),
     },
   };
-  const events: SessionEvents = {
-    cellStarted: (sessionId, cellId, toolCallId) => endpoint.notify(CellStarted, { sessionId, cellId, toolCallId }),
-    // After the answer that closed the cell: responses are written in order, from setImmediate.
-    cellClosed: (sessionId, cellId) => setImmediate(() => endpoint.notify(CellClosed, { sessionId, cellId })),
-    stored: (sessionId, cellId, values) => endpoint.notify(SessionStored, { sessionId, cellId, values }),
-  };
-  const daemon = new Daemon({ host, events, limits: options.limits, pool: options.pool });
+  const session = (sessionId: string) => daemon.session(sessionId, peer);
 
   endpoint.onRequest(Initialize, (params): InitializeResult => {
     if (lifecycle !== "uninitialized") throw new ResponseError(ErrorCode.InvalidRequest, "already initialized");
@@ -103,20 +112,24 @@ export function startServer(options: ServerOptions): Daemon {
   });
   endpoint.onRequest(Shutdown, async () => {
     lifecycle = "shutdown";
-    await daemon.shutdown();
+    await daemon.shutdownPeer(peer);
     return null;
   });
-  endpoint.onRequest(SessionOpen, (params) => daemon.openSession(params));
+  endpoint.onRequest(SessionOpen, (params) => {
+    const opened = daemon.openSession(params, peer);
+    if (opened.reattached) logger.log("info", "session re-attached", { sessionId: opened.sessionId });
+    return opened;
+  });
   endpoint.onRequest(SessionShutdown, async (params) => {
-    await daemon.shutdownSession(params.sessionId);
+    await daemon.shutdownSession(params.sessionId, peer);
     return null;
   });
-  endpoint.onRequest(SessionStoredValues, (params) => ({ values: daemon.session(params.sessionId).storedValues() }));
-  endpoint.onRequest(CellExecute, (params, signal) => daemon.session(params.sessionId).execute(params, signal));
+  endpoint.onRequest(SessionStoredValues, (params) => ({ values: session(params.sessionId).storedValues() }));
+  endpoint.onRequest(CellExecute, (params, signal) => session(params.sessionId).execute(params, signal));
   endpoint.onRequest(CellWait, (params, signal) =>
-    daemon.session(params.sessionId).wait(params.cellId, params.yieldTimeMs, signal),
+    session(params.sessionId).wait(params.cellId, params.yieldTimeMs, signal),
   );
-  endpoint.onRequest(CellTerminate, (params) => daemon.session(params.sessionId).terminate(params.cellId));
+  endpoint.onRequest(CellTerminate, (params) => session(params.sessionId).terminate(params.cellId));
   endpoint.onRequest(DaemonStatsRequest, () => daemon.stats());
 
   endpoint.onNotification(SetTrace, (params) => {
@@ -135,14 +148,31 @@ export function startServer(options: ServerOptions): Daemon {
   connection.onNotification((method: string) => {
     if (method === Exit.method) wire.stopReading();
   });
-  wire.onInputEnd(() => {
-    hostLink.end();
-    void finishAfterInput({ wire, daemon, logger, graceMs: options.eofGraceMs, code: exitCode, exit: options.exit });
-  });
-  // The host's end of stdout is gone: nothing more can be answered.
-  connection.onClose(() => options.exit(exitCode()));
+  if (atEnd.kind === "exit-process") {
+    wire.onInputEnd(() => {
+      hostLink.end("input");
+      void finishAfterInput({
+        wire,
+        shutdown: () => daemon.shutdownPeer(peer),
+        logger,
+        graceMs: atEnd.graceMs,
+        code: exitCode,
+        exit: atEnd.exit,
+      });
+    });
+    // The host's end of stdout is gone: nothing more can be answered.
+    connection.onClose(() => atEnd.exit(exitCode()));
+  } else {
+    wire.onInputEnd(() => {
+      // Detached first, so that the requests failing below wait for the next connection.
+      daemon.detach(peer, atEnd.graceMs);
+      hostLink.end("connection");
+      endpoint.abortAll();
+      atEnd.close();
+      connection.dispose();
+    });
+  }
   connection.listen();
-  return daemon;
 }
 
 function toResponseError(error: unknown, logger: Logger, method: string): ResponseError<unknown> {
