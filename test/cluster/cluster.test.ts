@@ -1,7 +1,7 @@
 // Three daemons behind a real HAProxy hashing on X-Codemode-Session, sessions durable in a real
 // Redis, thirty sessions from two host processes, everything on 127.0.0.1. A daemon is killed
 // mid-cell and restarted, a host process is killed; the sessions carry on where they should.
-import { ErrorCode, Messages } from "@codemode/protocol";
+import { ErrorCode } from "@codemode/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Service, Services } from "../../packages/bench/src/loopback-cluster.mjs";
 import { HostProcess, type Outcome, type PerSession } from "./host-process.js";
@@ -149,7 +149,7 @@ describe("a cluster of three daemons behind HAProxy, sessions in Redis", () => {
     };
     const lost = { ...(await finishOn(hostA, OF_A, onVictim)), ...(await finishOn(hostB, OF_B, onVictim)) };
     for (const id of onVictim)
-      expect(lost[id], id).toEqual({ status: "completed", errorText: Messages.runtimeEnded, text: "" });
+      expect(lost[id], id).toEqual({ status: "completed", errorText: "exec runtime ended unexpectedly", text: "" });
     // Their next cell runs on another daemon, from the committed value (not the lost -1).
     const next = await runAll(onVictim, `text(String(load("n")))`);
     for (const id of onVictim)
