@@ -158,7 +158,7 @@ describe("codemode run", () => {
     const { code, stdout } = await codemode("run", file, "--yield-ms", "0", "--follow");
     const observations = stdout.split(/(?=^Script )/m);
     expect(observations.length).toBeLessThanOrEqual(3);
-    expect(observations.at(-1)).toMatch(/^Script completed\n[^]*Output:\n(start\n)?end\n$/);
+    expect(observations.at(-1)).toMatch(/^Script completed\n[\s\S]*Output:\n(start\n)?end\n$/);
     expect(code).toBe(0);
   });
 
