@@ -5,7 +5,13 @@ export {
   type JsonValue,
   type ToolDefinitionInput as ToolDefinition,
 } from "@codemode/protocol";
-export { type ClientOptions, type ClientSession, CodeModeClient } from "./client.js";
+export {
+  type ClientOptions,
+  type ClientSession,
+  CodeModeClient,
+  type ConnectOptions,
+  type SessionStoreOptions,
+} from "./client.js";
 export type { DaemonOptions } from "./daemon-link.js";
 export { CodeModeError } from "./errors.js";
 export {
