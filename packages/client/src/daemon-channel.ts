@@ -32,6 +32,10 @@ export interface DaemonChannel {
 /** The daemon's answers are not limited here: the host trusts its own daemon. */
 const UNLIMITED = Number.POSITIVE_INFINITY;
 
+/** JSON-RPC over a pair of streams, in LSP's Content-Length framing. */
+const streamWire = (input: NodeJS.ReadableStream, output: NodeJS.WritableStream, logger: Logger): Wire =>
+  connect(input, output, { framing: "content-length", maxMessageBytes: UNLIMITED, logger, atEnd: "close" });
+
 export interface ProcessOptions {
   /** Program to run (default: this Node binary running the bundled daemon). */
   command?: string;
@@ -50,12 +54,7 @@ export function processChannel(options: ProcessOptions, log: LineLogger, logger:
     else child.once("exit", () => resolve());
   });
   return {
-    wire: connect(stdout, stdin, {
-      framing: "content-length",
-      maxMessageBytes: UNLIMITED,
-      logger,
-      atEnd: "close",
-    }),
+    wire: streamWire(stdout, stdin, logger),
     detaches: false,
     ownsDaemon: true,
     pid: child.pid,
@@ -78,12 +77,7 @@ export function streamsChannel(
   logger: Logger,
 ): DaemonChannel {
   return {
-    wire: connect(streams.input, streams.output, {
-      framing: "content-length",
-      maxMessageBytes: UNLIMITED,
-      logger,
-      atEnd: "close",
-    }),
+    wire: streamWire(streams.input, streams.output, logger),
     detaches: false,
     ownsDaemon: true,
     pid: undefined,
