@@ -18,6 +18,7 @@ import { CodeModeError } from "./errors.js";
 import { guarded, type LineLogger } from "./report.js";
 import { ObservedResultTypes } from "./result-types/observed-result-types.js";
 import type { SessionLease } from "./store/session-lease.js";
+import { mergeCommitted } from "./store/session-store.js";
 import { COMMITTED_VALUES } from "./test-hooks.js";
 import type {
   CellId,
@@ -315,11 +316,7 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   }
 
   stored(values: JsonObject): void {
-    // Defined, not assigned: assigning a `__proto__` key would set a prototype instead. In place,
-    // so that a cell's writes reported in many parts cost their own size, not the session's.
-    for (const [key, value] of Object.entries(values)) {
-      Object.defineProperty(this.storedValues, key, { value, enumerable: true, writable: true, configurable: true });
-    }
+    mergeCommitted(this.storedValues, values);
     this.lease.write(values);
   }
 

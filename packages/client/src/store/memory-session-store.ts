@@ -1,7 +1,7 @@
 // The embedded default store: sessions' values and leases in this process's memory, shared
 // by the clients that are given the same instance.
 import type { JsonObject } from "@codemode/protocol";
-import { leaseHeldElsewhere, leaseLost, type SessionStore } from "./session-store.js";
+import { leaseHeldElsewhere, leaseLost, mergeCommitted, type SessionStore } from "./session-store.js";
 
 interface Entry {
   values: JsonObject;
@@ -25,9 +25,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async write(sessionId: string, holder: string, values: JsonObject): Promise<void> {
-    const entry = this.held(sessionId, holder);
-    // Spread defines each key: a `__proto__` key is a value like any other.
-    entry.values = { ...entry.values, ...values };
+    mergeCommitted(this.held(sessionId, holder).values, values);
   }
 
   async release(sessionId: string, holder: string): Promise<void> {

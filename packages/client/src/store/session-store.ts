@@ -38,3 +38,14 @@ export function leaseHeldElsewhere(sessionId: string, remainingMs: number): Code
 export function leaseLost(sessionId: string): CodeModeError {
   return new CodeModeError(ErrorCode.SessionInUse, Messages.sessionLeaseLost(sessionId));
 }
+
+/**
+ * Merges a cell's committed writes (one `session/stored` part) into `values`, in place, so that
+ * writes in many parts cost their own size; each key defined, not assigned, so that a
+ * `__proto__` key is a value like any other.
+ */
+export function mergeCommitted(values: JsonObject, part: JsonObject): void {
+  for (const [key, value] of Object.entries(part)) {
+    Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+}
