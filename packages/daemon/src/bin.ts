@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import {
   DEFAULT_DAEMON_LIMITS,
   DEFAULT_EOF_GRACE_MS,
+  DEFAULT_HEARTBEAT_MS,
   DEFAULT_RECONNECT_GRACE_MS,
   FRAMINGS,
   type Framing,
@@ -39,6 +40,8 @@ Options:
   --reconnect-grace-ms <n>           after a connection closes, how long its sessions' cells
                                      run on for a new connection to re-attach them with
                                      session/open (default: ${DEFAULT_RECONNECT_GRACE_MS})
+  --heartbeat-ms <n>                 how often each connection is pinged; one that has not
+                                     answered the last ping is closed (default: ${DEFAULT_HEARTBEAT_MS})
   --log-level <error|warn|info|debug> stderr log threshold (default: warn)
   --max-workers <n>                  engine worker threads (default: ${defaultWorkers()})
   --max-sessions <n>                 open sessions at once, per connection (default: ${DEFAULT_DAEMON_LIMITS.maxSessions})
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
   const maxWorkers = positive("max-workers");
   const eofGraceMs = positive("eof-grace-ms");
   const reconnectGraceMs = positive("reconnect-grace-ms");
+  const heartbeatMs = positive("heartbeat-ms");
   const limits = {
     maxSessions: positive("max-sessions"),
     maxCells: positive("max-cells"),
@@ -125,6 +129,7 @@ async function main(): Promise<void> {
       logger,
       maxMessageBytes: limits.maxMessageBytes,
       reconnectGraceMs,
+      heartbeatMs,
     }).catch((error: unknown) => {
       process.stderr.write(`codemode-daemon: cannot listen on ${values.listen}: ${String(error)}\n`);
       process.exit(1);
@@ -136,7 +141,13 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       logger.log("info", "stopping");
-      void listener.stop().then(() => process.exit(0));
+      void listener.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.log("error", "stopping failed", { error: String(error) });
+          process.exit(1);
+        },
+      );
     };
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
@@ -194,6 +205,7 @@ function parse() {
       listen: { type: "string" },
       "token-file": { type: "string" },
       "reconnect-grace-ms": { type: "string", default: String(DEFAULT_RECONNECT_GRACE_MS) },
+      "heartbeat-ms": { type: "string", default: String(DEFAULT_HEARTBEAT_MS) },
       version: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },

@@ -8,6 +8,7 @@ import type { CancellationToken } from "vscode-jsonrpc/node";
 import type { CellHost } from "./cell.js";
 import { Errors } from "./daemon-error.js";
 import type { SessionEvents } from "./session.js";
+import { timerDelay } from "./timer-delay.js";
 
 /** One connection as the daemon sees it: where its sessions' requests and notifications go. */
 export interface HostPeer {
@@ -74,7 +75,7 @@ export class SessionHost implements CellHost {
   detach(graceMs: number, expired: () => void): void {
     if (this.state.kind === "detached" || this.state.kind === "closed") return;
     const held = this.state.kind === "attaching" ? this.state.held : [];
-    this.state = { kind: "detached", held, grace: setTimeout(expired, graceMs) };
+    this.state = { kind: "detached", held, grace: setTimeout(expired, timerDelay(graceMs)) };
   }
 
   /**

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CellOutcome } from "@codemode/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { DAEMON_BIN, eventually, sleep } from "./harness.js";
 import { bearer, connectHost, echo, type Listening, listenDaemon, never, TOKEN, upgrade } from "./network-harness.js";
 
@@ -21,7 +22,10 @@ const execute = (sessionId: string, source: string, yieldTimeMs = 10_000) => ({
 describe("the network listener", () => {
   let daemon: Listening;
   beforeAll(async () => {
-    daemon = await listenDaemon(["--reconnect-grace-ms", "400", "--max-message-bytes", "4096", "--max-sessions", "1"]);
+    daemon = await listenDaemon([
+      ...["--reconnect-grace-ms", "400", "--heartbeat-ms", "500"],
+      ...["--max-message-bytes", "4096", "--max-sessions", "1"],
+    ]);
   });
   // The last test stops it; this one only when a test before it failed.
   afterAll(() => daemon.stop());
@@ -56,6 +60,15 @@ describe("the network listener", () => {
       JSON.stringify({ jsonrpc: "2.0", id: 1, method: "daemon/stats", params: { pad: "x".repeat(5000) } }),
     );
     expect(await host.closed).toBe(1009);
+  });
+
+  it("closes a connection that does not answer its pings, and keeps one that does", async () => {
+    const silent = new WebSocket(daemon.url, { headers: bearer(), autoPong: false });
+    const answering = await connectHost(daemon.url);
+    const closed = new Promise((resolve) => silent.once("close", resolve));
+    expect(await closed).toBe(1006);
+    expect(answering.socket.readyState).toBe(WebSocket.OPEN);
+    answering.socket.close();
   });
 
   it("lets one connection at a time drive a session: another gets -32018 and disturbs nothing", async () => {

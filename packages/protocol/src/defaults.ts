@@ -76,3 +76,11 @@ export const DEFAULT_EOF_GRACE_MS = 10_000;
  * terminated and the sessions closed (ms).
  */
 export const DEFAULT_RECONNECT_GRACE_MS = 30_000;
+
+/**
+ * How often a daemon pings each network connection (WebSocket ping, ms). One that has not
+ * answered the previous ping with a pong is closed, so that a host gone without a word (a
+ * dead peer, a half-open TCP connection) does not hold its sessions past the reconnect grace;
+ * the pings also keep an idle connection open through proxies with idle timeouts.
+ */
+export const DEFAULT_HEARTBEAT_MS = 15_000;

@@ -1,12 +1,14 @@
 // A message reader whose input ends once (its end, or a stop): what it read is delivered
 // first, then its end listeners run, then, if asked, the connection is told it closed.
-import { AbstractMessageReader } from "vscode-jsonrpc/node";
+import { AbstractMessageReader, type Disposable } from "vscode-jsonrpc/node";
 
 type State = "reading" | "ended";
+type Listener = Parameters<NodeJS.EventEmitter["on"]>[1];
 
 export abstract class EndingMessageReader extends AbstractMessageReader {
   private state: State = "reading";
   private readonly endListeners: (() => void)[] = [];
+  private unsubscribe: (() => void) | undefined;
 
   /**
    * @param closeAtEnd At end of input, close the connection (nothing more can be written, or a
@@ -32,12 +34,18 @@ export abstract class EndingMessageReader extends AbstractMessageReader {
     if (this.state === "reading") this.end();
   }
 
-  /** Stops listening to the input. */
-  protected abstract detach(): void;
+  /** Listens to the input's events until it ends, or the connection disposes of the reader. */
+  protected subscribe(input: NodeJS.EventEmitter, listeners: Record<string, Listener>): Disposable {
+    for (const [event, listener] of Object.entries(listeners)) input.on(event, listener);
+    this.unsubscribe = () => {
+      for (const [event, listener] of Object.entries(listeners)) input.off(event, listener);
+    };
+    return { dispose: () => this.unsubscribe?.() };
+  }
 
   protected end(): void {
     this.state = "ended";
-    this.detach();
+    this.unsubscribe?.();
     for (const listener of this.endListeners.splice(0)) listener();
     if (this.closeAtEnd) this.fireClose();
   }

@@ -20,7 +20,6 @@ const NDJSON_FOR_HEADER = /^content-length[ \t]*:/i;
 
 export class GuardedMessageReader extends EndingMessageReader {
   private readonly buffer = new ReadBuffer();
-  private stopListening: (() => void) | undefined;
 
   constructor(
     private readonly input: NodeJS.ReadableStream,
@@ -44,20 +43,7 @@ export class GuardedMessageReader extends EndingMessageReader {
       if (last) this.take(last, callback);
       this.end();
     };
-    const onError = (error: Error) => this.fireError(error);
-    this.input.on("data", onData);
-    this.input.on("end", onEnd);
-    this.input.on("error", onError);
-    this.stopListening = () => {
-      this.input.off("data", onData);
-      this.input.off("end", onEnd);
-      this.input.off("error", onError);
-    };
-    return { dispose: () => this.stopListening?.() };
-  }
-
-  protected detach(): void {
-    this.stopListening?.();
+    return this.subscribe(this.input, { data: onData, end: onEnd, error: (error: Error) => this.fireError(error) });
   }
 
   private take(piece: Piece, callback: DataCallback): void {

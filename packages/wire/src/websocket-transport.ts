@@ -49,8 +49,6 @@ export function connectWebSocket(socket: WebSocket, options: WebSocketWireOption
 }
 
 class WebSocketMessageReader extends EndingMessageReader {
-  private stopListening: (() => void) | undefined;
-
   constructor(
     private readonly socket: WebSocket,
     private readonly maxMessageBytes: number,
@@ -67,22 +65,14 @@ class WebSocketMessageReader extends EndingMessageReader {
     const onClose = () => {
       if (this.reading) this.end();
     };
-    const onError = (error: Error) => this.fireError(error);
-    this.socket.on("message", onMessage);
-    this.socket.on("close", onClose);
-    this.socket.on("error", onError);
-    this.stopListening = () => {
-      this.socket.off("message", onMessage);
-      this.socket.off("close", onClose);
-      this.socket.off("error", onError);
-    };
+    const subscription = this.subscribe(this.socket, {
+      message: onMessage,
+      close: onClose,
+      error: (error: Error) => this.fireError(error),
+    });
     // A socket that closed before the connection listened has ended already.
     if (this.socket.readyState === this.socket.CLOSED) onClose();
-    return { dispose: () => this.stopListening?.() };
-  }
-
-  protected detach(): void {
-    this.stopListening?.();
+    return subscription;
   }
 
   private take(data: RawData, isBinary: boolean, callback: DataCallback): void {

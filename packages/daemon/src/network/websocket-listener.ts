@@ -11,6 +11,7 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { Daemon } from "../daemon.js";
 import type { Logger } from "../logger.js";
 import { startServer } from "../rpc/server.js";
+import { timerDelay } from "../timer-delay.js";
 import type { BearerToken } from "./bearer-token.js";
 import { type ListenAddress, websocketUrl } from "./listen-address.js";
 
@@ -28,6 +29,8 @@ export interface ListenerOptions {
   maxMessageBytes: number;
   /** How long a closed connection's sessions stay detached for another to re-attach them (ms). */
   reconnectGraceMs: number;
+  /** How often each connection is pinged; one that missed the previous pong is closed (ms). */
+  heartbeatMs: number;
 }
 
 export class WebSocketListener {
@@ -101,13 +104,36 @@ export class WebSocketListener {
       session: request.headers[SESSION_HEADER.toLowerCase()],
     });
     this.sockets.add(socket);
-    socket.once("close", () => this.sockets.delete(socket));
+    const heartbeat = this.heartbeat(socket);
+    socket.once("close", () => {
+      clearInterval(heartbeat);
+      this.sockets.delete(socket);
+    });
     startServer({
       wire: connectWebSocket(socket, { maxMessageBytes, logger }),
       logger,
       daemon,
       atEnd: { kind: "detach-sessions", graceMs: reconnectGraceMs, close: () => socket.close() },
     });
+  }
+
+  /** Pings `socket` every `heartbeatMs`; closes it (1006, without a close frame) when a ping went unanswered. */
+  private heartbeat(socket: WebSocket): NodeJS.Timeout {
+    let answered = true;
+    socket.on("pong", () => {
+      answered = true;
+    });
+    return setInterval(() => {
+      if (!answered) {
+        this.options.logger.log("info", "connection closed: no pong to the last ping", {
+          heartbeatMs: this.options.heartbeatMs,
+        });
+        socket.terminate();
+        return;
+      }
+      answered = false;
+      socket.ping();
+    }, timerDelay(this.options.heartbeatMs));
   }
 }
 

@@ -9,7 +9,6 @@ import {
   CellStarted,
   CellTerminate,
   CellWait,
-  type DaemonLimits,
   DaemonStatsRequest,
   ErrorCode,
   Exit,
