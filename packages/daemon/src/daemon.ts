@@ -100,16 +100,11 @@ export class Daemon {
 
   /** The session `peer` drives; throws UnknownSession, ShuttingDown or SessionInUse. */
   session(sessionId: string, peer: HostPeer): Session {
-    const entry = this.sessions.get(sessionId);
-    if (!entry) throw this.shutDown.has(sessionId) ? Errors.shuttingDown() : Errors.unknownSession(sessionId);
-    if (entry.host.peer === peer) return entry.session;
-    throw this.refusal(entry);
+    return this.driving(sessionId, peer).session;
   }
 
   async shutdownSession(sessionId: string, peer: HostPeer): Promise<void> {
-    this.session(sessionId, peer);
-    const entry = this.sessions.get(sessionId);
-    if (entry) await this.closeSession(entry);
+    await this.closeSession(this.driving(sessionId, peer));
   }
 
   /** LSP `shutdown` of one connection: stops every cell of the sessions it drives, and closes them. */
@@ -169,6 +164,13 @@ export class Daemon {
     entry.session.dispose();
     this.pool.release(id);
     this.rememberShutDown(id);
+  }
+
+  private driving(sessionId: string, peer: HostPeer): Entry {
+    const entry = this.sessions.get(sessionId);
+    if (!entry) throw this.shutDown.has(sessionId) ? Errors.shuttingDown() : Errors.unknownSession(sessionId);
+    if (entry.host.peer === peer) return entry;
+    throw this.refusal(entry);
   }
 
   /** Why a connection other than the session's own may not drive it. */
