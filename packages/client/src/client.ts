@@ -11,6 +11,7 @@ import {
   MAX_TIMER_DELAY_MS,
   Messages,
   SessionOpen,
+  SessionStoredValues,
 } from "@codemode/protocol";
 import { processChannel, streamsChannel, webSocketChannel } from "./daemon-channel.js";
 import { type ConnectionSettings, clientClosed, DaemonConnection } from "./daemon-connection.js";
@@ -169,11 +170,10 @@ export class CodeModeClient implements AsyncDisposable {
       () => session?.[COMMITTED_VALUES]() ?? {},
     );
     const storedValues: JsonObject = values ?? options.storedValues ?? {};
-    let connection: DaemonConnection | undefined;
     try {
-      connection = await this.connectionFor(sessionId);
+      const connection = await this.connectionFor(sessionId);
       const link = await connection.current();
-      await link.request(SessionOpen, {
+      const { reattached } = await link.request(SessionOpen, {
         sessionId,
         storedValues,
         ...(options.limits === undefined ? {} : { limits: options.limits }),
@@ -181,8 +181,16 @@ export class CodeModeClient implements AsyncDisposable {
       // At once, before the daemon's held messages for a re-attached session are read.
       session = new RemoteSession(sessionId, options.delegate, connection.sessionLink(), lease, storedValues, options);
       connection.sessions.set(sessionId, session);
-      // Written now: a session another host starts from is exactly this one.
-      if (values === undefined && Object.keys(storedValues).length > 0) lease.write(storedValues);
+      if (reattached) {
+        // The daemon's values are the session's: the last writes of the host before may not
+        // have reached the store. Asked after the held notifications, so the newest of all (a
+        // link lost meanwhile reopens the session with the values it has).
+        const current = await link.request(SessionStoredValues, { sessionId }).catch(() => undefined);
+        if (current) session.stored(current.values);
+      } else if (values === undefined && Object.keys(storedValues).length > 0) {
+        // A session another host starts from is exactly this one.
+        lease.write(storedValues);
+      }
       return session;
     } catch (error) {
       await lease.release();

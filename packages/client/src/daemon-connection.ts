@@ -137,7 +137,7 @@ export class DaemonConnection {
     const decision = this.settings.restartPolicy.lost(loss);
     if (decision.action === "stop") {
       this.transition({ kind: "closed", reason: new CodeModeError(ErrorCode.InternalError, decision.reason) });
-      for (const session of this.sessions.values()) session.reopenFailed();
+      for (const session of this.sessions.values()) session.unconfirmedCellsEnded();
       return;
     }
     const next = this.restart(decision.delayMs);

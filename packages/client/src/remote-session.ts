@@ -239,12 +239,14 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
         ...(this.settings.limits === undefined ? {} : { limits: this.settings.limits }),
       });
       this.reattached = reattached === true;
-      if (!this.reattached) this.reopenFailed();
-      this.unconfirmedCells = [];
+      if (this.reattached) this.unconfirmedCells = [];
+      else this.unconfirmedCellsEnded();
     } catch (error) {
-      if (!link.alive) throw error;
-      this.reopenFailed();
       const cause = CodeModeError.from(error);
+      // Over the network, the daemon may not have seen the old connection close yet: the
+      // restart fails, and the policy says when to try again.
+      if (!link.alive || (link.detaches && cause.code === ErrorCode.SessionInUse)) throw error;
+      this.unconfirmedCellsEnded();
       const reason = new CodeModeError(cause.code, `session ${this.sessionId} could not be reopened: ${cause.message}`);
       if (this.state.kind === "open") this.transition({ kind: "lost", reason });
       this.link.forget(this.sessionId);
@@ -278,7 +280,7 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   }
 
   /** The cells of the lost link did not live on (the session was opened anew, or not at all). */
-  reopenFailed(): void {
+  unconfirmedCellsEnded(): void {
     this.closeLater(this.unconfirmedCells);
     this.unconfirmedCells = [];
   }
