@@ -18,6 +18,7 @@ const NOT_RUN_HERE = [
     pattern: /npm install @codemode\//,
     why: "installs from the registry; packed-install.test.ts installs the same from tarballs",
   },
+  { pattern: /^(docker|kubectl) /m, why: "needs a Docker engine or a Kubernetes cluster" },
 ];
 
 const blocks = DOCUMENTS.flatMap((document) => codeBlocks(document, ["sh", "bash", "shell"])).map((block) => ({

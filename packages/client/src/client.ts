@@ -1,16 +1,47 @@
-// The entry point of the client library: starts (or connects to) a daemon, opens sessions
-// on it, routes the daemon's reverse requests to each session's delegate, and replaces a lost
-// daemon as its restart policy says.
-import { type DaemonStats, DaemonStatsRequest, ErrorCode, MAX_TIMER_DELAY_MS, SessionOpen } from "@codemode/protocol";
-import { DaemonLink, type DaemonOptions, type LinkHandlers } from "./daemon-link.js";
+// The entry point of the client library: starts a daemon (or connects to one over streams or
+// the network), opens sessions on it with their leases in the session store, and hands them out.
+
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import {
+  type DaemonStats,
+  DaemonStatsRequest,
+  ErrorCode,
+  type JsonObject,
+  MAX_TIMER_DELAY_MS,
+  Messages,
+  SessionOpen,
+  SessionStoredValues,
+} from "@codemode/protocol";
+import { processChannel, streamsChannel, webSocketChannel } from "./daemon-channel.js";
+import { type ConnectionSettings, clientClosed, DaemonConnection } from "./daemon-connection.js";
+import type { DaemonOptions } from "./daemon-link.js";
 import { CodeModeError } from "./errors.js";
 import { RemoteSession } from "./remote-session.js";
-import { safeLogger } from "./report.js";
+import { type LineLogger, safeLogger, wireLogger } from "./report.js";
 import { type RestartPolicy, restartWithBackoff } from "./restart-policy.js";
-import { DAEMON_PROCESS, type DaemonProcess } from "./test-hooks.js";
+import { MemorySessionStore } from "./store/memory-session-store.js";
+import { SessionLease } from "./store/session-lease.js";
+import type { SessionStore } from "./store/session-store.js";
+import { COMMITTED_VALUES, DAEMON_PROCESS, type DaemonProcess } from "./test-hooks.js";
 import type { CodeModeSession, OpenSessionOptions } from "./types.js";
 
-export interface ClientOptions extends DaemonOptions {
+/** Where the client keeps its sessions' committed values and leases (both `start` and `connect`). */
+export interface SessionStoreOptions {
+  /**
+   * Default: a `MemorySessionStore` of this client's own (values in this process, as the
+   * daemon's restarts need). A `RedisSessionStore` lets a host process on any machine continue
+   * a session after this one is gone.
+   */
+  store?: SessionStore;
+  /**
+   * Term of a session's lease in the store, ms (default 15,000), renewed every third of it while
+   * the session is open: how long another host waits for a session whose host died.
+   */
+  leaseMs?: number;
+}
+
+export interface ClientOptions extends DaemonOptions, SessionStoreOptions {
   /**
    * Whether and when a lost daemon is replaced (default: `restartWithBackoff()`, at most 5
    * restarts in a row, 100 ms doubling to 2 s). A client over `streams` never restarts.
@@ -18,49 +49,106 @@ export interface ClientOptions extends DaemonOptions {
   restartPolicy?: RestartPolicy;
 }
 
+export interface ConnectOptions extends SessionStoreOptions {
+  /** The bearer token the daemons require (`Authorization: Bearer <token>` on the upgrade). */
+  token: string;
+  /**
+   * One WebSocket per session, carrying the session's id in `X-Codemode-Session`, so that a
+   * load balancer hashing on it places each session on one daemon (default false: one
+   * connection carries every session, and `stats()` answers for its daemon).
+   */
+  connectionPerSession?: boolean;
+  /**
+   * A new policy for each connection, saying whether and when a lost connection is opened
+   * again, its sessions reopened (default: `() => restartWithBackoff()`).
+   */
+  reconnectPolicy?: () => RestartPolicy;
+  /** Longest wait for a WebSocket upgrade, ms (default 10,000). */
+  handshakeTimeoutMs?: number;
+  /** Receives the client's warnings and what the host's callbacks threw (default: stderr). */
+  logger?: (line: string) => void;
+}
+
 /** A session as the client hands it out: the SPEC's session, closed by `await using` too. */
 export type ClientSession = CodeModeSession & AsyncDisposable;
 
-/**
- * The client's lifecycle. `transition` is the one place it changes, along the edges of
- * `NEXT_STATES`: starting → running ⇄ restarting (again after a failed start), and either of
- * them → closing → closed, or straight to closed when the restart policy gives up.
- */
-type ClientState =
-  | { readonly kind: "starting" }
-  | { readonly kind: "running"; readonly link: DaemonLink }
-  | { readonly kind: "restarting"; readonly next: Promise<DaemonLink> }
-  | { readonly kind: "closing"; readonly done: Promise<void> }
-  | { readonly kind: "closed"; readonly reason: CodeModeError };
+const DEFAULT_LEASE_MS = 15_000;
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
-const NEXT_STATES: Record<ClientState["kind"], readonly ClientState["kind"][]> = {
-  starting: ["running"],
-  running: ["restarting", "closing", "closed"],
-  restarting: ["running", "restarting", "closing", "closed"],
-  closing: ["closed"],
-  closed: [],
-};
+/** How the client reaches daemons: one connection for every session, or one per session. */
+type Placement =
+  | { readonly kind: "shared"; readonly connection: DaemonConnection }
+  | { readonly kind: "perSession"; readonly connect: (sessionId: string) => Promise<DaemonConnection> };
+
+/** The client's own lifecycle: open, then closing (its sessions' leases released, its connections closed), closed. */
+type ClientState = { readonly kind: "open" } | { readonly kind: "closing"; readonly done: Promise<void> };
 
 export class CodeModeClient implements AsyncDisposable {
-  private readonly sessions = new Map<string, RemoteSession>();
-  private state: ClientState = { kind: "starting" };
-  private readonly restartPolicy: RestartPolicy;
+  private state: ClientState = { kind: "open" };
+  private readonly store: SessionStore;
+  private readonly leaseMs: number;
+  /** This client's id as a lease holder: readable in Redis, unique across processes. */
+  private readonly holder = `${hostname()}/${process.pid}/${randomUUID()}`;
+  /** The connections of `perSession` placement, by session id. */
+  private readonly ownConnections = new Map<string, DaemonConnection>();
 
-  private constructor(private readonly options: ClientOptions) {
-    this.restartPolicy = options.restartPolicy ?? restartWithBackoff();
+  private constructor(
+    private readonly placement: Placement,
+    options: SessionStoreOptions,
+    private readonly log: LineLogger,
+  ) {
+    this.store = options.store ?? new MemorySessionStore();
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
   /** Starts the daemon (or connects over `options.streams`) and initializes it. */
   static async start(options: ClientOptions = {}): Promise<CodeModeClient> {
-    const client = new CodeModeClient(options);
-    client.transition({ kind: "running", link: await DaemonLink.open(options, client.handlers()) });
-    return client;
+    const log = safeLogger(options.logger);
+    const logger = wireLogger(log);
+    const { streams } = options;
+    const connection = await DaemonConnection.open({
+      open: async () => (streams ? streamsChannel(streams, logger) : processChannel(options, log, logger)),
+      restartPolicy: streams ? neverRestart : (options.restartPolicy ?? restartWithBackoff()),
+      log,
+      logger,
+    });
+    return new CodeModeClient({ kind: "shared", connection }, options, log);
   }
 
   /**
-   * Opens a session on the daemon (under `options.sessionId` when given, with
-   * `options.storedValues` committed). Fails with the daemon's error (-32602 for bad limits,
-   * -32011 when `maxSessions` are open) or -32602 for a bad `toolCallTimeoutMs`.
+   * Connects to a daemon's WebSocket listener, or to the load balancer in front of many
+   * (`ws://host:port/` or `wss://…`), with the bearer token; the same API as `start()`. A lost
+   * connection is opened again with backoff and its sessions reopened with their committed
+   * values. Rejects when the first connection fails (HTTP 401: the token was refused); with
+   * `connectionPerSession`, connections are opened by `openSession`.
+   */
+  static async connect(url: string, options: ConnectOptions): Promise<CodeModeClient> {
+    const log = safeLogger(options.logger);
+    const logger = wireLogger(log);
+    const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const settings = (sessionId?: string): ConnectionSettings => ({
+      open: () =>
+        webSocketChannel(
+          { url, token: options.token, handshakeTimeoutMs, ...(sessionId === undefined ? {} : { sessionId }) },
+          logger,
+        ),
+      restartPolicy: (options.reconnectPolicy ?? restartWithBackoff)(),
+      log,
+      logger,
+    });
+    const placement: Placement = options.connectionPerSession
+      ? { kind: "perSession", connect: (sessionId) => DaemonConnection.open(settings(sessionId)) }
+      : { kind: "shared", connection: await DaemonConnection.open(settings()) };
+    return new CodeModeClient(placement, options, log);
+  }
+
+  /**
+   * Opens a session (under `options.sessionId`, else a new UUID): takes its lease in the
+   * session store, starts from the values the store holds for it (else `options.storedValues`),
+   * and opens it on the daemon, which re-attaches it when it still holds it. Fails with
+   * -32018 when another host holds its lease or another connection drives it, with the
+   * daemon's error (-32602 for bad limits, -32011 when `maxSessions` are open), or -32602 for
+   * a bad `toolCallTimeoutMs`.
    */
   async openSession(options: OpenSessionOptions): Promise<ClientSession> {
     const timeout = options.toolCallTimeoutMs;
@@ -70,48 +158,69 @@ export class CodeModeClient implements AsyncDisposable {
         `toolCallTimeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_DELAY_MS}`,
       );
     }
-    const link = await this.current();
-    const { sessionId } = await link.request(SessionOpen, {
-      ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),
-      ...(options.storedValues === undefined ? {} : { storedValues: options.storedValues }),
-      ...(options.limits === undefined ? {} : { limits: options.limits }),
-    });
-    const session = new RemoteSession(
-      sessionId,
-      options.delegate,
-      {
-        current: () => this.current(),
-        live: () => (this.state.kind === "running" ? this.state.link : undefined),
-        forget: (id) => this.sessions.delete(id),
-        log: safeLogger(this.options.logger),
-      },
-      options.storedValues ?? {},
-      options,
-    );
-    this.sessions.set(sessionId, session);
-    return session;
-  }
-
-  /** Live counts and memory figures of the daemon. */
-  async stats(): Promise<DaemonStats> {
-    return (await this.current()).request(DaemonStatsRequest, {});
-  }
-
-  /** Closes the daemon (LSP shutdown and exit); every caller resolves once it is gone. */
-  close(): Promise<void> {
-    const state = this.state;
-    switch (state.kind) {
-      case "starting":
-      case "closed":
-        return Promise.resolve();
-      case "closing":
-        return state.done;
-      case "running":
-        return this.closeAfter(state.link.close());
-      case "restarting":
-        // The restart sees the client closing, and closes the daemon it started (see restart).
-        return this.closeAfter(state.next.then(() => {}));
+    if (this.state.kind !== "open") throw clientClosed();
+    const sessionId = options.sessionId ?? randomUUID();
+    if (this.connectionOf(sessionId)?.sessions.has(sessionId)) {
+      throw new CodeModeError(ErrorCode.DuplicateSession, Messages.duplicateSession(sessionId));
     }
+    let session: RemoteSession | undefined;
+    const { lease, values } = await SessionLease.acquire(
+      sessionId,
+      { store: this.store, holder: this.holder, leaseMs: this.leaseMs, log: this.log },
+      () => session?.[COMMITTED_VALUES]() ?? {},
+    );
+    const storedValues: JsonObject = values ?? options.storedValues ?? {};
+    try {
+      const connection = await this.connectionFor(sessionId);
+      const link = await connection.current();
+      const { reattached } = await link.request(SessionOpen, {
+        sessionId,
+        storedValues,
+        ...(options.limits === undefined ? {} : { limits: options.limits }),
+      });
+      // At once, before the daemon's held messages for a re-attached session are read.
+      session = new RemoteSession(sessionId, options.delegate, connection.sessionLink(), lease, storedValues, options);
+      connection.sessions.set(sessionId, session);
+      if (reattached) {
+        // The daemon's values are the session's: the last writes of the host before may not
+        // have reached the store. Asked after the held notifications, so the newest of all (a
+        // link lost meanwhile reopens the session with the values it has).
+        const current = await link.request(SessionStoredValues, { sessionId }).catch(() => undefined);
+        if (current) session.stored(current.values);
+      } else if (values === undefined && Object.keys(storedValues).length > 0) {
+        // A session another host starts from is exactly this one.
+        lease.write(storedValues);
+      }
+      return session;
+    } catch (error) {
+      await lease.release();
+      if (this.placement.kind === "perSession") await this.dropConnection(sessionId);
+      throw error;
+    }
+  }
+
+  /** Live counts and memory figures of the daemon (of the shared connection). */
+  async stats(): Promise<DaemonStats> {
+    if (this.placement.kind !== "shared") {
+      throw new CodeModeError(
+        ErrorCode.InvalidRequest,
+        "stats() needs the shared connection: this client opens one connection per session",
+      );
+    }
+    return (await this.placement.connection.current()).request(DaemonStatsRequest, {});
+  }
+
+  /**
+   * Releases every open session's lease (its values stay in the store, for this host or
+   * another to continue) and closes the connections: a daemon this client started is shut
+   * down; over the network the daemon keeps the sessions for its reconnect grace. Every caller
+   * resolves once all is done.
+   */
+  close(): Promise<void> {
+    if (this.state.kind === "closing") return this.state.done;
+    const done = this.closeAll();
+    this.state = { kind: "closing", done };
+    return done;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -120,99 +229,46 @@ export class CodeModeClient implements AsyncDisposable {
 
   /** The live daemon's process, for tests that simulate its crash (`@codemode/client/testing`). */
   [DAEMON_PROCESS](): DaemonProcess | undefined {
-    return this.state.kind === "running" ? this.state.link : undefined;
+    return this.placement.kind === "shared" ? this.placement.connection.live() : undefined;
   }
 
-  private closeAfter(stopping: Promise<void>): Promise<void> {
-    const done = stopping.catch(() => {}).then(() => this.transition({ kind: "closed", reason: clientClosed() }));
-    this.transition({ kind: "closing", done });
-    return done;
+  private async closeAll(): Promise<void> {
+    const connections =
+      this.placement.kind === "shared" ? [this.placement.connection] : [...this.ownConnections.values()];
+    this.ownConnections.clear();
+    await Promise.all(
+      connections.map(async (connection) => {
+        await Promise.all([...connection.sessions.values()].map((session) => session.release()));
+        await connection.close();
+      }),
+    );
   }
 
-  private transition(next: ClientState): void {
-    if (!NEXT_STATES[this.state.kind].includes(next.kind)) {
-      throw new Error(`codemode client: no transition from ${this.state.kind} to ${next.kind}`);
-    }
-    this.state = next;
+  private connectionOf(sessionId: string): DaemonConnection | undefined {
+    return this.placement.kind === "shared" ? this.placement.connection : this.ownConnections.get(sessionId);
   }
 
-  /** The live daemon; while one is being restarted, that one once it has every open session back. */
-  private current(): Promise<DaemonLink> {
-    const state = this.state;
-    switch (state.kind) {
-      case "running":
-        return Promise.resolve(state.link);
-      case "restarting":
-        return state.next;
-      case "closed":
-        return Promise.reject(state.reason);
-      default:
-        return Promise.reject(clientClosed());
-    }
-  }
-
-  /** The running daemon was lost: its cells are gone, and the policy says whether another starts. */
-  private lost(link: DaemonLink): void {
-    if (this.state.kind !== "running" || this.state.link !== link) return;
-    for (const session of this.sessions.values()) session.daemonLost();
-    this.decide({ uptimeMs: Date.now() - link.openedAt });
-  }
-
-  private decide(loss: { uptimeMs: number; error?: Error }): void {
-    const decision = this.options.streams
-      ? { action: "stop" as const, reason: "the daemon is gone and a stream connection cannot be restarted" }
-      : this.restartPolicy.lost(loss);
-    if (decision.action === "stop") {
-      this.transition({ kind: "closed", reason: new CodeModeError(ErrorCode.InternalError, decision.reason) });
-      return;
-    }
-    const next = this.restart(decision.delayMs);
-    // Nobody may be waiting for it; a caller that is sees the failure through current().
-    next.catch(() => {});
-    this.transition({ kind: "restarting", next });
-  }
-
-  /**
-   * After `delayMs`, a new daemon with every open session reopened. A start that fails is a
-   * loss of its own, for the policy to judge; a client closed meanwhile closes what it started.
-   */
-  private async restart(delayMs: number): Promise<DaemonLink> {
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
-    if (this.state.kind !== "restarting") throw clientClosed();
-    let link: DaemonLink | undefined;
-    try {
-      link = await DaemonLink.open(this.options, this.handlers());
-      for (const session of this.sessions.values()) await session.reopen(link);
-      if (!link.alive) throw new CodeModeError(ErrorCode.InternalError, "the new daemon exited at once");
-    } catch (error) {
-      await link?.close();
-      if (this.state.kind !== "restarting") throw clientClosed();
-      this.decide({ uptimeMs: 0, error: CodeModeError.from(error) });
-      return this.current();
-    }
-    if (this.state.kind !== "restarting") {
-      await link.close();
+  private async connectionFor(sessionId: string): Promise<DaemonConnection> {
+    if (this.placement.kind === "shared") return this.placement.connection;
+    const connection = await this.placement.connect(sessionId);
+    if (this.state.kind !== "open") {
+      await connection.close();
       throw clientClosed();
     }
-    this.transition({ kind: "running", link });
-    return link;
+    this.ownConnections.set(sessionId, connection);
+    // A session's own connection ends with it.
+    connection.onEmpty(() => void this.dropConnection(sessionId));
+    return connection;
   }
 
-  private handlers(): LinkHandlers {
-    const session = (sessionId: string) => {
-      const found = this.sessions.get(sessionId);
-      if (!found) throw new CodeModeError(-32010, `unknown session ${sessionId}`);
-      return found;
-    };
-    return {
-      invokeTool: ({ sessionId, ...call }, signal) => session(sessionId).invokeTool(call, signal),
-      notify: ({ sessionId, ...notification }, signal) => session(sessionId).notify(notification, signal),
-      started: ({ sessionId, cellId }) => this.sessions.get(sessionId)?.cellStarted(cellId),
-      closed: ({ sessionId, cellId }) => this.sessions.get(sessionId)?.cellClosed(cellId),
-      stored: ({ sessionId, values }) => this.sessions.get(sessionId)?.stored(values),
-      gone: (link) => this.lost(link),
-    };
+  private async dropConnection(sessionId: string): Promise<void> {
+    const connection = this.ownConnections.get(sessionId);
+    this.ownConnections.delete(sessionId);
+    await connection?.close();
   }
 }
 
-const clientClosed = () => new CodeModeError(ErrorCode.InternalError, "the client is closed");
+/** Caller-supplied streams cannot be opened again. */
+const neverRestart: RestartPolicy = {
+  lost: () => ({ action: "stop", reason: "the daemon is gone and a stream connection cannot be restarted" }),
+};

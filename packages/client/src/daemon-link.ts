@@ -1,7 +1,5 @@
-// One live connection to a daemon: the child process (or the streams) it runs over, the
-// JSON-RPC connection, the LSP handshake, and the routing of the daemon's reverse requests.
-import { type ChildProcess, spawn } from "node:child_process";
-import { createRequire } from "node:module";
+// One live connection to a daemon over a channel (its process's stdio, streams, a WebSocket):
+// the JSON-RPC connection, the LSP handshake, and the routing of the daemon's reverse requests.
 import {
   CellClosed,
   CellNotify,
@@ -26,17 +24,12 @@ import {
   ToolInvoke,
   type ToolInvokeParams,
 } from "@codemode/protocol";
-import { connect, Endpoint, type Logger, utf8BytesOver } from "@codemode/wire";
+import { Endpoint, type Logger, utf8BytesOver } from "@codemode/wire";
 import { CancellationTokenSource, ConnectionError, ErrorCodes, ResponseError } from "vscode-jsonrpc/node";
+import type { DaemonChannel, ProcessOptions } from "./daemon-channel.js";
 import { CodeModeError } from "./errors.js";
-import { type LineLogger, safeLogger } from "./report.js";
 
-export interface DaemonOptions {
-  /** Program to run (default: this Node binary running the bundled daemon). */
-  command?: string;
-  /** Arguments (default: the bundled daemon's bin). */
-  args?: string[];
-  env?: NodeJS.ProcessEnv;
+export interface DaemonOptions extends ProcessOptions {
   /** Talk over these streams instead of spawning a process. */
   streams?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream };
   /**
@@ -60,38 +53,19 @@ const EXIT_GRACE_MS = 2_000;
 
 export class DaemonLink {
   private dead = false;
-  private readonly exited: Promise<void>;
   /** When the link was opened; the client resets its restart budget for long-lived links. */
   readonly openedAt = Date.now();
 
   private constructor(
     private readonly endpoint: Endpoint,
-    private readonly child: ChildProcess | undefined,
+    private readonly channel: DaemonChannel,
     private readonly handlers: LinkHandlers,
     readonly info: InitializeResult,
-  ) {
-    this.exited = child
-      ? new Promise((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) resolve();
-          else child.once("exit", () => resolve());
-        })
-      : Promise.resolve();
-  }
+  ) {}
 
-  static async open(options: DaemonOptions, handlers: LinkHandlers): Promise<DaemonLink> {
-    const log = safeLogger(options.logger);
-    const child = options.streams ? undefined : spawnDaemon(options, log);
-    const input = options.streams?.input ?? child?.stdout;
-    const output = options.streams?.output ?? child?.stdin;
-    if (!input || !output) throw new CodeModeError(-32603, "daemon streams unavailable");
-    const logger = clientLogger(log);
-    // The daemon's answers are not limited here: it is the host's own process.
-    const wire = connect(input, output, {
-      framing: "content-length",
-      maxMessageBytes: Number.POSITIVE_INFINITY,
-      logger,
-      atEnd: "close",
-    });
+  /** Initializes the daemon at the other end of `channel` (LSP `initialize`, then `initialized`). */
+  static async open(channel: DaemonChannel, handlers: LinkHandlers, logger: Logger): Promise<DaemonLink> {
+    const { wire } = channel;
     const { connection } = wire;
     const endpoint = new Endpoint(connection, { logger });
     let link: DaemonLink | undefined;
@@ -109,8 +83,7 @@ export class DaemonLink {
     };
     connection.onClose(onGone);
     connection.onError(() => {});
-    child?.once("exit", onGone);
-    child?.once("error", onGone);
+    channel.onGone(onGone);
     registerHandlers(endpoint, handlers);
     connection.listen();
     try {
@@ -121,13 +94,18 @@ export class DaemonLink {
       // A tool result too large for the daemon to read is answered as an error instead.
       wire.writer.peerMaxMessageBytes = info.limits.daemon.maxMessageBytes;
       endpoint.notify(Initialized, {});
-      link = new DaemonLink(endpoint, child, handlers, info);
+      link = new DaemonLink(endpoint, channel, handlers, info);
       return link;
     } catch (error) {
       connection.dispose();
-      child?.kill("SIGKILL");
+      channel.kill();
       throw CodeModeError.from(error);
     }
+  }
+
+  /** See `DaemonChannel.detaches`: whether the daemon may still hold this link's sessions once it is lost. */
+  get detaches(): boolean {
+    return this.channel.detaches;
   }
 
   get alive(): boolean {
@@ -180,29 +158,29 @@ export class DaemonLink {
     );
   }
 
-  /** LSP shutdown then exit; kills the process if it does not leave within a grace. */
+  /**
+   * LSP shutdown then exit, and the end of the channel (a process that does not leave within a
+   * grace is killed). Over a network connection, only exit: the daemon keeps the sessions for
+   * its reconnect grace, their cells running, for this host or another to re-attach.
+   */
   async close(): Promise<void> {
     // Each step may fail because the daemon is already gone (a connection disposed meanwhile
-    // throws at once, not in the promise); the process wait below copes.
+    // throws at once, not in the promise); the wait below copes.
     try {
-      if (!this.dead) await this.endpoint.request(Shutdown);
+      if (!this.dead && this.channel.ownsDaemon) await this.endpoint.request(Shutdown);
       if (!this.dead) this.endpoint.notify(Exit, {});
     } catch {}
-    if (this.child) {
-      const timer = setTimeout(() => this.child?.kill("SIGKILL"), EXIT_GRACE_MS);
-      await this.exited;
-      clearTimeout(timer);
-    }
+    await this.channel.ended(EXIT_GRACE_MS);
     this.markGone();
   }
 
-  /** Kills the daemon process at once (tests use this to simulate a crash). */
+  /** Ends the channel at once (tests use this to simulate a crash). */
   kill(): void {
-    this.child?.kill("SIGKILL");
+    this.channel.kill();
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.channel.pid;
   }
 
   private markGone(): void {
@@ -211,38 +189,6 @@ export class DaemonLink {
     this.endpoint.connection.dispose();
     this.handlers.gone(this);
   }
-}
-
-/** The wire's structured log lines, as text lines for the host's logger. */
-function clientLogger(log: LineLogger): Logger {
-  return {
-    log(level, message, fields) {
-      if (level === "debug" || level === "info") return;
-      log(`codemode client: ${level}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`);
-    },
-  };
-}
-
-function spawnDaemon(options: DaemonOptions, log: LineLogger): ChildProcess {
-  const command = options.command ?? process.execPath;
-  const args = options.args ?? [createRequire(import.meta.url).resolve("@codemode/daemon/bin")];
-  // In its own process group: a Ctrl-C in the host's terminal reaches the host, which decides
-  // what to stop; the daemon still exits when the host goes (its stdin closes).
-  const child = spawn(command, args, {
-    env: options.env ?? process.env,
-    stdio: ["pipe", "pipe", "pipe"],
-    detached: true,
-  });
-  let pending = "";
-  child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (chunk: string) => {
-    pending += chunk;
-    for (let end = pending.indexOf("\n"); end >= 0; end = pending.indexOf("\n")) {
-      log(pending.slice(0, end));
-      pending = pending.slice(end + 1);
-    }
-  });
-  return child;
 }
 
 /** A failure of the connection itself (vscode-jsonrpc's own codes), not an answer of the daemon. */

@@ -5,7 +5,13 @@ export {
   type JsonValue,
   type ToolDefinitionInput as ToolDefinition,
 } from "@codemode/protocol";
-export { type ClientOptions, type ClientSession, CodeModeClient } from "./client.js";
+export {
+  type ClientOptions,
+  type ClientSession,
+  CodeModeClient,
+  type ConnectOptions,
+  type SessionStoreOptions,
+} from "./client.js";
 export type { DaemonOptions } from "./daemon-link.js";
 export { CodeModeError } from "./errors.js";
 export {
@@ -24,5 +30,8 @@ export {
   type RestartPolicy,
   restartWithBackoff,
 } from "./restart-policy.js";
+export { MemorySessionStore } from "./store/memory-session-store.js";
+export { RedisSessionStore, type RedisSessionStoreOptions } from "./store/redis-session-store.js";
+export type { SessionStore } from "./store/session-store.js";
 export * from "./tools/index.js";
 export type * from "./types.js";

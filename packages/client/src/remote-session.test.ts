@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ResponseError } from "vscode-jsonrpc/node";
 import { RemoteSession, type SessionLink } from "./remote-session.js";
+import { MemorySessionStore } from "./store/memory-session-store.js";
+import { SessionLease } from "./store/session-lease.js";
 import type { CodeModeSessionDelegate, NestedToolCall } from "./types.js";
 
 const link: SessionLink = {
@@ -12,8 +14,14 @@ const link: SessionLink = {
 
 const call: NestedToolCall = { cellId: "1", callId: "tool-1", tool: { name: "t" }, kind: "function" };
 
+const { lease } = await SessionLease.acquire(
+  "s",
+  { store: new MemorySessionStore(), holder: "test", leaseMs: 60_000, log: () => {} },
+  () => ({}),
+);
+
 function sessionWith(invokeTool: CodeModeSessionDelegate["invokeTool"]): RemoteSession {
-  return new RemoteSession("s", { invokeTool, notify: async () => {} }, link, {}, {});
+  return new RemoteSession("s", { invokeTool, notify: async () => {} }, link, lease, {}, {});
 }
 
 describe("a delegate's tool call as the daemon sees it", () => {

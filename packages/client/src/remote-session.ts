@@ -17,6 +17,8 @@ import type { DaemonLink } from "./daemon-link.js";
 import { CodeModeError } from "./errors.js";
 import { guarded, type LineLogger } from "./report.js";
 import { ObservedResultTypes } from "./result-types/observed-result-types.js";
+import type { SessionLease } from "./store/session-lease.js";
+import { mergeCommitted } from "./store/session-store.js";
 import { COMMITTED_VALUES } from "./test-hooks.js";
 import type {
   CellId,
@@ -42,6 +44,9 @@ export interface SessionLink {
   /** Where what the delegate's callbacks throw is reported. */
   log: LineLogger;
 }
+
+/** A request about a cell, made again on a new link after the old one was lost. */
+type Observation = (link: DaemonLink) => Promise<CellOutcome>;
 
 /** What every waiter of a cell gets when the daemon running it dies. */
 export function lostOutcome(cellId: CellId): RuntimeResponse {
@@ -76,6 +81,14 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   private state: SessionState = { kind: "open" };
   private readonly pendingStarts = new Map<CellId, PendingStart>();
   private readonly liveCells = new Set<CellId>();
+  /**
+   * The live cells of a lost link that may have outlived it (a network connection: the daemon
+   * keeps a detached session's cells for its reconnect grace), until the session is reopened:
+   * re-attached, they live on; opened anew, they are gone.
+   */
+  private unconfirmedCells: CellId[] = [];
+  /** Whether the last reopen found the session still held by the daemon, its cells running. */
+  private reattached = false;
   /** The values committed by completed cells: what a reopened session starts from. */
   private storedValues: JsonObject;
   private readonly resultTypes = new ObservedResultTypes();
@@ -84,6 +97,7 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
     readonly sessionId: string,
     private readonly delegate: CodeModeSessionDelegate,
     private readonly link: SessionLink,
+    private readonly lease: SessionLease,
     storedValues: JsonObject,
     private readonly settings: Pick<OpenSessionOptions, "limits" | "toolCallTimeoutMs">,
   ) {
@@ -91,10 +105,21 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   }
 
   isAlive(): boolean {
-    return this.state.kind === "open";
+    return this.state.kind === "open" && !this.lease.lost;
   }
 
   async execute(request: ExecuteRequest): Promise<StartedCell> {
+    for (;;) {
+      try {
+        return await this.executeOnce(request);
+      } catch (error) {
+        // A session this host re-attached has cells of its previous host: their ids are skipped.
+        if (!(error instanceof CodeModeError && error.code === ErrorCode.DuplicateCell)) throw error;
+      }
+    }
+  }
+
+  private async executeOnce(request: ExecuteRequest): Promise<StartedCell> {
     // Said here too: a daemon started after the shutdown has never heard of this session.
     this.checkOpen();
     const link = await this.link.current();
@@ -117,13 +142,21 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
         this.settleStart(cellId, new CodeModeError(ErrorCode.InternalError, Messages.runtimeEnded));
         return;
       }
-      // A refused cell does not use up its id (unless a later execute already took the next).
-      if (this.nextCellId === Number(cellId) + 1) this.nextCellId--;
+      // A refused cell does not use up its id (unless a later execute already took the next, or
+      // the daemon has a cell of that id).
+      const taken = error instanceof CodeModeError && error.code === ErrorCode.DuplicateCell;
+      if (!taken && this.nextCellId === Number(cellId) + 1) this.nextCellId--;
       this.resultTypes.untrack(cellId);
       this.settleStart(cellId, error);
     });
     await started;
-    const initialResponse = this.observing(link, cellId, response) as Promise<RuntimeResponse>;
+    const waitAgain: Observation = (next) =>
+      next.request(CellWait, {
+        sessionId: this.sessionId,
+        cellId,
+        ...(request.yieldTimeMs === undefined ? {} : { yieldTimeMs: request.yieldTimeMs }),
+      });
+    const initialResponse = this.observing(link, cellId, response, waitAgain) as Promise<RuntimeResponse>;
     // The caller may never look at it; a failure is still theirs when they do.
     initialResponse.catch(() => {});
     return { cellId, initialResponse };
@@ -136,12 +169,14 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
       cellId: request.cellId,
       ...(request.yieldTimeMs === undefined ? {} : { yieldTimeMs: request.yieldTimeMs }),
     };
-    return this.observing(link, request.cellId, link.request(CellWait, params, request.signal));
+    const observe: Observation = (on) => on.request(CellWait, params, request.signal);
+    return this.observing(link, request.cellId, observe(link), observe);
   }
 
   async terminate(cellId: CellId): Promise<WaitOutcome> {
     const link = await this.link.current();
-    return this.observing(link, cellId, link.request(CellTerminate, { sessionId: this.sessionId, cellId }));
+    const observe: Observation = (on) => on.request(CellTerminate, { sessionId: this.sessionId, cellId });
+    return this.observing(link, cellId, observe(link), observe);
   }
 
   /** Stops every cell of the session; every caller resolves once none is left. */
@@ -181,7 +216,13 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
       // the session is forgotten here, so each cell is closed now (once: see cellClosed).
       for (const cellId of [...this.liveCells]) this.cellClosed(cellId);
       this.link.forget(this.sessionId);
+      await this.lease.delete();
     }
+  }
+
+  /** The client is closing: the lease is given up and the values stay in the store. */
+  release(): Promise<void> {
+    return this.lease.release();
   }
 
   /**
@@ -192,17 +233,24 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   async reopen(link: DaemonLink): Promise<void> {
     if (this.state.kind !== "open") return;
     try {
-      await link.request(SessionOpen, {
+      const { reattached } = await link.request(SessionOpen, {
         sessionId: this.sessionId,
         storedValues: this.storedValues,
         ...(this.settings.limits === undefined ? {} : { limits: this.settings.limits }),
       });
+      this.reattached = reattached === true;
+      if (this.reattached) this.unconfirmedCells = [];
+      else this.unconfirmedCellsEnded();
     } catch (error) {
-      if (!link.alive) throw error;
       const cause = CodeModeError.from(error);
+      // Over the network, the daemon may not have seen the old connection close yet: the
+      // restart fails, and the policy says when to try again.
+      if (!link.alive || (link.detaches && cause.code === ErrorCode.SessionInUse)) throw error;
+      this.unconfirmedCellsEnded();
       const reason = new CodeModeError(cause.code, `session ${this.sessionId} could not be reopened: ${cause.message}`);
       if (this.state.kind === "open") this.transition({ kind: "lost", reason });
       this.link.forget(this.sessionId);
+      await this.lease.release();
       return;
     }
     // Shut down while it was being reopened: stop it on the new daemon too.
@@ -210,23 +258,38 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   }
 
   private checkOpen(): void {
+    const leaseLost = this.lease.lost;
+    if (leaseLost) throw leaseLost;
     if (this.state.kind === "open") return;
     throw this.state.kind === "lost"
       ? this.state.reason
       : new CodeModeError(ErrorCode.ShuttingDown, Messages.shuttingDown);
   }
 
-  /** The daemon died: its cells are gone. Each admitted cell is closed once; starts fail. */
-  daemonLost(): void {
-    // Once the waiters have their answers (they settle as the connection's requests fail):
-    // cellClosed comes after a cell's last answer, here as always.
-    const lost = [...this.liveCells];
-    setImmediate(() => {
-      for (const cellId of lost) this.cellClosed(cellId);
-    });
+  /**
+   * The link was lost: starts fail. Its cells are gone with it, each admitted cell closed once;
+   * over a network connection they may live on in the daemon, which the reopen tells.
+   */
+  daemonLost(link: DaemonLink): void {
+    this.reattached = false;
+    if (link.detaches) this.unconfirmedCells = [...this.liveCells];
+    else this.closeLater([...this.liveCells]);
     for (const cellId of [...this.pendingStarts.keys()]) {
       this.settleStart(cellId, new CodeModeError(ErrorCode.InternalError, Messages.runtimeEnded));
     }
+  }
+
+  /** The cells of the lost link did not live on (the session was opened anew, or not at all). */
+  unconfirmedCellsEnded(): void {
+    this.closeLater(this.unconfirmedCells);
+    this.unconfirmedCells = [];
+  }
+
+  /** Closes each cell once its waiters have their answers: cellClosed comes after a cell's last answer. */
+  private closeLater(cellIds: CellId[]): void {
+    setImmediate(() => {
+      for (const cellId of cellIds) this.cellClosed(cellId);
+    });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -255,11 +318,8 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   }
 
   stored(values: JsonObject): void {
-    // Defined, not assigned: assigning a `__proto__` key would set a prototype instead. In place,
-    // so that a cell's writes reported in many parts cost their own size, not the session's.
-    for (const [key, value] of Object.entries(values)) {
-      Object.defineProperty(this.storedValues, key, { value, enumerable: true, writable: true, configurable: true });
-    }
+    mergeCommitted(this.storedValues, values);
+    this.lease.write(values);
   }
 
   /** The type learned from the results of the tool the model knows as `name` (see `ObservedResultTypes`). */
@@ -310,14 +370,31 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
     await this.delegate.notify(notification, signal);
   }
 
-  /** An observation that the daemon's death turns into the lost-runtime completion. */
-  private async observing(link: DaemonLink, cellId: CellId, request: Promise<CellOutcome>): Promise<CellOutcome> {
+  /**
+   * An observation, answered once the values its cell committed are in the session store.
+   * The daemon's death turns it into the lost-runtime completion; a lost network connection,
+   * into the same observation made again once the session is re-attached on a new one (the
+   * cell `missing` there: it ended with the old daemon).
+   */
+  private async observing(
+    link: DaemonLink,
+    cellId: CellId,
+    request: Promise<CellOutcome>,
+    again: Observation,
+  ): Promise<CellOutcome> {
+    let outcome: CellOutcome;
     try {
-      return await request;
+      outcome = await request;
     } catch (error) {
-      if (!link.alive) return lostOutcome(cellId);
-      throw error;
+      if (link.alive) throw error;
+      if (!link.detaches) return lostOutcome(cellId);
+      const next = await this.link.current().catch(() => undefined);
+      if (!next || !this.reattached) return lostOutcome(cellId);
+      const observed = await this.observing(next, cellId, again(next), again);
+      return observed.status === "missing" ? lostOutcome(cellId) : observed;
     }
+    await this.lease.written();
+    return outcome;
   }
 
   private settleStart(cellId: CellId, error?: unknown): void {

@@ -1,5 +1,6 @@
 // Reporting what the host's own code throws when the client calls it (delegate methods,
 // loggers): it is written to the logger, never thrown into the host's event loop.
+import type { Logger } from "@codemode/wire";
 
 /** Where the client writes lines about the daemon and about the host's failing callbacks. */
 export type LineLogger = (line: string) => void;
@@ -32,3 +33,13 @@ export function guarded(log: LineLogger, what: string, callback: () => void): vo
 
 const describe = (error: unknown): string =>
   error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+
+/** The wire's structured log lines, as text lines for the host's logger (warnings and errors only). */
+export function wireLogger(log: LineLogger): Logger {
+  return {
+    log(level, message, fields) {
+      if (level === "debug" || level === "info") return;
+      log(`codemode client: ${level}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`);
+    },
+  };
+}

@@ -17,7 +17,10 @@ export const ErrorCode = {
   LimitExceeded: -32015,
   DuplicateSession: -32016,
   UnsupportedProtocolVersion: -32017,
-  /** The session is driven by another connection, or detached from its own (network transport). */
+  /**
+   * The session is driven elsewhere: by another connection, or detached from its own (network
+   * transport); or its lease in the session store is held by another host process (client).
+   */
   SessionInUse: -32018,
   /** A reverse request (`tool/invoke`) failed on the host; the message is the JS rejection text. */
   ToolFailed: -32020,
@@ -36,4 +39,8 @@ export const Messages = {
   sessionInUse: (sessionId: string) => `session ${sessionId} is in use by another connection`,
   sessionDetached: (sessionId: string) =>
     `session ${sessionId} lost its connection: open it again (session/open) to drive it from this one`,
+  sessionLeased: (sessionId: string, remainingMs: number) =>
+    `session ${sessionId} is in use by another host (its lease ends in ${remainingMs} ms)`,
+  sessionLeaseLost: (sessionId: string) =>
+    `session ${sessionId} lost its lease (it expired: another host may have taken the session over)`,
 } as const;

@@ -10,6 +10,7 @@ export const TOKEN_ENV = "CODEMODE_TOKEN";
 /**
  * Request header of the WebSocket upgrade naming the session a host means to drive, for load
  * balancers that hash on it so that a session's reconnections reach the same daemon. Optional;
- * the daemon does not rely on it.
+ * the daemon does not rely on it. The client sends the session id percent-encoded
+ * (`encodeURIComponent`), so that any id is a valid header value.
  */
 export const SESSION_HEADER = "X-Codemode-Session";
