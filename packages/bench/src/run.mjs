@@ -212,15 +212,45 @@ report(`measuring ${rounds} rounds…`);
 const records = await measureRounds(steps, rounds, report);
 const results = comparisons.map((comparison) => judge(comparison, records));
 
-report("measuring terminate, memory and the spinning neighbour…");
+report("measuring terminate and the spinning neighbour…");
 await daemon.closeSessions();
 const terminate = await daemon.terminate(n(30));
+// In rounds of their own, once the multi-session workloads' sessions are gone: with them open,
+// the spinning session could share the observed session's worker.
 const neighbour = await daemon.neighbour();
+const neighbourRecords = await measureRounds(
+  [
+    abba(
+      ["soloP99", "neighbourP99"],
+      p99,
+      () => neighbour.solo(n(1000)),
+      () => neighbour.beside(n(1000)),
+    ),
+  ],
+  rounds,
+  report,
+);
+await neighbour.close();
+results.push(
+  judge(
+    {
+      id: "neighbourP99",
+      name: "tool-call p99 with a spinning neighbour session",
+      unit: "ms",
+      figure: "neighbourP99",
+      baseline: "the same session's tool-call p99 alone",
+      baselineFigure: "soloP99",
+      ratioMeaning: "× solo p99",
+      target: below(2),
+    },
+    neighbourRecords,
+  ),
+);
+report("measuring memory…");
 const concurrent = await daemon.concurrent(1000);
 await Promise.all([daemon.close(), b0.close(), engineLimit.close()]);
 
 const MiB = 1024 * 1024;
-const soloP99 = p99(neighbour.solo);
 const absolute = [
   {
     id: "terminate",
@@ -240,21 +270,10 @@ const absolute = [
     target: { op: "≤", value: 512, of: "peak daemon RSS, MiB" },
     verdict: concurrent.peak <= 512 * MiB ? "met" : "missed",
   },
-  {
-    id: "neighbourP99",
-    name: "tool-call p99 with a spinning neighbour session",
-    unit: "ms",
-    median: median(neighbour.neighbour),
-    p99: p99(neighbour.neighbour),
-    soloP99,
-    ratio: p99(neighbour.neighbour) / soloP99,
-    target: { op: "≤", value: 2, of: "× solo p99" },
-    verdict: p99(neighbour.neighbour) / soloP99 <= 2 ? "met" : "missed",
-  },
 ];
 
 report("");
 report(formatTable(results, absolute));
 if (values.json) {
-  console.log(JSON.stringify({ machine, rounds, scale, results, absolute, records }, null, 2));
+  console.log(JSON.stringify({ machine, rounds, scale, results, absolute, records, neighbourRecords }, null, 2));
 }

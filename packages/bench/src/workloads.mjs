@@ -117,35 +117,44 @@ export async function startDaemon({ sessions }) {
     },
     /** Shuts the multi-session workloads' sessions down, which frees their workers. */
     closeSessions: () => Promise.all(many.map((session) => session.shutdown())),
-    neighbour: () => neighbourGaps(client),
+    /** The tool-call gaps of a session alone and beside a spinning one (see startNeighbour). */
+    neighbour: () => startNeighbour(client),
     concurrent: (count) => concurrentCells(client, count),
     close: () => client.close(),
   };
 }
 
-/** Tool-call gaps of one session alone, then of the same cell while another session spins. */
-async function neighbourGaps(client) {
+/**
+ * One session's tool-call gaps, sampled alone or while another session's cell spins in
+ * `while (true) {}`: both sessions stay open across samples (opening one may start a spare
+ * worker, whose boot would land in a sample), and only the spinning cell comes and goes.
+ */
+async function startNeighbour(client) {
   const observer = echoDelegate();
   const observed = await client.openSession({ delegate: observer.delegate });
-  const calls = awaitedCalls(3000);
-  // Opening a session that takes the pool's idle worker starts a new spare worker: both
-  // measurements below wait for that to settle, so that they measure only what they name.
-  await sleep(500);
-  await run(observed, calls); // warm-up: the session's worker may be new
-  observer.arrivals.length = 0;
-  await run(observed, calls);
-  const solo = gaps(observer.arrivals);
-  observer.arrivals.length = 0;
   const spinner = await client.openSession({ delegate: echoDelegate().delegate });
-  const spinning = await spinner.execute({ toolCallId: "spin", source: "while (true) {}", yieldTimeMs: 0 });
-  await spinning.initialResponse;
   await sleep(500);
-  await run(observed, calls);
-  const neighbour = gaps(observer.arrivals);
-  await spinner.terminate(spinning.cellId);
-  await spinner.shutdown();
-  await observed.shutdown();
-  return { solo, neighbour };
+  await run(observed, awaitedCalls(1000)); // warm-up: the session's worker may be new
+  /** Gaps between consecutive tool calls of a cell of `calls` awaited calls, ms. */
+  const sample = async (calls) => {
+    observer.arrivals.length = 0;
+    await run(observed, awaitedCalls(calls));
+    return gaps(observer.arrivals);
+  };
+  return {
+    solo: sample,
+    async beside(calls) {
+      const spinning = await spinner.execute({ toolCallId: "spin", source: "while (true) {}", yieldTimeMs: 0 });
+      await spinning.initialResponse;
+      await sleep(50);
+      try {
+        return await sample(calls);
+      } finally {
+        await spinner.terminate(spinning.cellId);
+      }
+    },
+    close: () => Promise.all([observed.shutdown(), spinner.shutdown()]),
+  };
 }
 
 /** `count` cells each awaiting a tool at once: the daemon's peak RSS and memory per cell. */
