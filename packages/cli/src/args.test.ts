@@ -51,7 +51,7 @@ describe("parseCommand", () => {
   });
 
   it.each([
-    [[], "missing command: codemode run <file.js> or codemode mcp"],
+    [[], "missing command: codemode run <file.js | -> or codemode mcp"],
     [["mcp", "x"], "unexpected argument x"],
     [["mcp", "--follow"], "--follow is an option of codemode run"],
     [["mcp", "--yield-ms", "5"], "--yield-ms is an option of codemode run"],

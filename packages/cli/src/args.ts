@@ -62,7 +62,7 @@ export function parseCommand(argv: string[]): Command {
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const [command, file, ...rest] = positionals;
-  if (command === undefined) throw new Error("missing command: codemode run <file.js> or codemode mcp");
+  if (command === undefined) throw new Error("missing command: codemode run <file.js | -> or codemode mcp");
   if (command === "mcp") {
     if (file !== undefined) throw new Error(`unexpected argument ${file}`);
     for (const flag of ["yield-ms", "follow"] as const) {
