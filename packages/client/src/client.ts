@@ -60,7 +60,9 @@ export interface ConnectOptions extends SessionStoreOptions {
   connectionPerSession?: boolean;
   /**
    * A new policy for each connection, saying whether and when a lost connection is opened
-   * again, its sessions reopened (default: `() => restartWithBackoff()`).
+   * again, its sessions reopened (default: `restartWithBackoff` with 12 attempts in a row,
+   * 100 ms doubling to 5 s: ≈ 41 s, past the 30 s a daemon may take, at its default heartbeat,
+   * to see that a silently dropped connection is gone and free its sessions).
    */
   reconnectPolicy?: () => RestartPolicy;
   /** Longest wait for a WebSocket upgrade, ms (default 10,000). */
@@ -89,6 +91,8 @@ export class CodeModeClient implements AsyncDisposable {
   private readonly leaseMs: number;
   /** This client's id as a lease holder: readable in Redis, unique across processes. */
   private readonly holder = `${hostname()}/${process.pid}/${randomUUID()}`;
+  /** Ids of the sessions being opened: a second open of one fails at once (-32016). */
+  private readonly opening = new Set<string>();
   /** The connections of `perSession` placement, by session id. */
   private readonly ownConnections = new Map<string, DaemonConnection>();
 
@@ -132,7 +136,7 @@ export class CodeModeClient implements AsyncDisposable {
           { url, token: options.token, handshakeTimeoutMs, ...(sessionId === undefined ? {} : { sessionId }) },
           logger,
         ),
-      restartPolicy: (options.reconnectPolicy ?? restartWithBackoff)(),
+      restartPolicy: (options.reconnectPolicy ?? defaultReconnectPolicy)(),
       log,
       logger,
     });
@@ -160,9 +164,19 @@ export class CodeModeClient implements AsyncDisposable {
     }
     if (this.state.kind !== "open") throw clientClosed();
     const sessionId = options.sessionId ?? randomUUID();
-    if (this.connectionOf(sessionId)?.sessions.has(sessionId)) {
+    // Before the lease: the same holder's two opens would share it, and the loser release it.
+    if (this.opening.has(sessionId) || this.connectionOf(sessionId)?.sessions.has(sessionId)) {
       throw new CodeModeError(ErrorCode.DuplicateSession, Messages.duplicateSession(sessionId));
     }
+    this.opening.add(sessionId);
+    try {
+      return await this.openOnce(sessionId, options);
+    } finally {
+      this.opening.delete(sessionId);
+    }
+  }
+
+  private async openOnce(sessionId: string, options: OpenSessionOptions): Promise<ClientSession> {
     let session: RemoteSession | undefined;
     const { lease, values } = await SessionLease.acquire(
       sessionId,
@@ -190,6 +204,11 @@ export class CodeModeClient implements AsyncDisposable {
       } else if (values === undefined && Object.keys(storedValues).length > 0) {
         // A session another host starts from is exactly this one.
         lease.write(storedValues);
+      }
+      // Closed meanwhile: close() did not see this session, so it lets go of it here.
+      if (this.state.kind !== "open") {
+        connection.sessions.delete(sessionId);
+        throw clientClosed();
       }
       return session;
     } catch (error) {
@@ -267,6 +286,8 @@ export class CodeModeClient implements AsyncDisposable {
     await connection?.close();
   }
 }
+
+const defaultReconnectPolicy = () => restartWithBackoff({ maxRestarts: 12, maxDelayMs: 5_000 });
 
 /** Caller-supplied streams cannot be opened again. */
 const neverRestart: RestartPolicy = {

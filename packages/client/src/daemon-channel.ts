@@ -129,6 +129,9 @@ function openWebSocket(target: WebSocketTarget): Promise<WebSocket> {
     handshakeTimeout: target.handshakeTimeoutMs,
     // JSON-RPC messages: compression would cost both ends CPU for little.
     perMessageDeflate: false,
+    // The daemon's answers are not limited (as over stdio): an outcome within the cell's limits
+    // may be larger than ws's default of 100 MiB once written as JSON. 0: no limit.
+    maxPayload: 0,
   });
   return new Promise((resolve, reject) => {
     const fail = (message: string) => {

@@ -11,6 +11,7 @@ import {
   Messages,
   SessionOpen,
   SessionShutdown,
+  SessionStoredValues,
 } from "@codemode/protocol";
 import { ResponseError } from "vscode-jsonrpc/node";
 import type { DaemonLink } from "./daemon-link.js";
@@ -239,13 +240,19 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
         ...(this.settings.limits === undefined ? {} : { limits: this.settings.limits }),
       });
       this.reattached = reattached === true;
-      if (this.reattached) this.unconfirmedCells = [];
-      else this.unconfirmedCellsEnded();
+      if (this.reattached) {
+        this.unconfirmedCells = [];
+        // What the session committed while its `session/stored` went to the lost connection.
+        const current = await link.request(SessionStoredValues, { sessionId: this.sessionId }).catch(() => undefined);
+        if (current) this.stored(current.values);
+      } else this.unconfirmedCellsEnded();
     } catch (error) {
       const cause = CodeModeError.from(error);
-      // Over the network, the daemon may not have seen the old connection close yet: the
-      // restart fails, and the policy says when to try again.
-      if (!link.alive || (link.detaches && cause.code === ErrorCode.SessionInUse)) throw error;
+      // Over the network, the daemon may not have seen the old connection close yet, or may be
+      // still stopping the session's cells after its grace: the restart fails, and the policy
+      // says when to try again.
+      const notYet = cause.code === ErrorCode.SessionInUse || cause.code === ErrorCode.ShuttingDown;
+      if (!link.alive || (link.detaches && notYet)) throw error;
       this.unconfirmedCellsEnded();
       const reason = new CodeModeError(cause.code, `session ${this.sessionId} could not be reopened: ${cause.message}`);
       if (this.state.kind === "open") this.transition({ kind: "lost", reason });

@@ -45,7 +45,7 @@ export function restartWithBackoff(options: BackoffOptions = {}): RestartPolicy 
     lost({ uptimeMs }) {
       if (uptimeMs >= healthyAfterMs) restarts = 0;
       if (restarts >= maxRestarts)
-        return { action: "stop", reason: `the daemon died ${restarts} times; not restarting it` };
+        return { action: "stop", reason: `the daemon was lost ${restarts} times in a row; not restarting it` };
       const delayMs = Math.min(initialDelayMs * 2 ** restarts, maxDelayMs);
       restarts++;
       return { action: "restart", delayMs };

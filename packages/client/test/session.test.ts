@@ -274,6 +274,22 @@ describe("CodeModeSession over the daemon", () => {
     await session.shutdown();
   });
 
+  it("a second open of an id still being opened fails at once (-32016), and the first session keeps its lease", async () => {
+    const { delegate } = recordingDelegate();
+    const [first, second] = await Promise.allSettled([
+      client.openSession({ delegate, sessionId: "opened-twice" }),
+      client.openSession({ delegate, sessionId: "opened-twice" }),
+    ]);
+    expect(second).toMatchObject({ status: "rejected", reason: { code: -32016 } });
+    if (first.status !== "fulfilled") throw first.reason;
+    const started = await first.value.execute({ toolCallId: "t", source: `text("still mine")` });
+    expect(await started.initialResponse).toMatchObject({
+      status: "completed",
+      items: [{ type: "text", text: "still mine" }],
+    });
+    await first.value.shutdown();
+  });
+
   it("stored values committed by cells are kept by the client", async () => {
     const { delegate } = recordingDelegate();
     const session = await client.openSession({ delegate, storedValues: { seed: 1 } });

@@ -33,6 +33,8 @@ interface Entry {
   readonly session: Session;
   /** Where its requests and notifications go: the connection that drives it, if any. */
   readonly host: SessionHost;
+  /** Its cells are being stopped before it is closed: it can be neither re-attached nor detached. */
+  closing?: boolean;
 }
 
 export class Daemon {
@@ -70,7 +72,7 @@ export class Daemon {
     const sessionId = params.sessionId ?? randomUUID();
     const entry = this.sessions.get(sessionId);
     if (entry?.host.peer === peer) throw Errors.duplicateSession(sessionId);
-    if (entry && entry.host.status !== "detached") throw this.refusal(entry);
+    if (entry && (entry.closing || entry.host.status !== "detached")) throw this.refusal(entry);
     const maxSessions = this.options.limits.maxSessions;
     if ((this.driven.get(peer)?.size ?? 0) >= maxSessions) {
       throw Errors.limit(`too many sessions (maxSessions: ${maxSessions})`);
@@ -118,6 +120,7 @@ export class Daemon {
    */
   detach(peer: HostPeer, graceMs: number): void {
     for (const entry of this.driven.get(peer) ?? []) {
+      if (entry.closing) continue;
       entry.host.detach(graceMs, () => {
         entry.host.close();
         void this.closeSession(entry);
@@ -156,6 +159,7 @@ export class Daemon {
 
   /** Stops the session's cells, then forgets it: its committed values are the host's now. */
   private async closeSession(entry: Entry): Promise<void> {
+    entry.closing = true;
     await entry.session.shutdown();
     const { id } = entry.session;
     if (this.sessions.get(id) !== entry) return;
@@ -175,8 +179,8 @@ export class Daemon {
   }
 
   /** Why a connection other than the session's own may not drive it. */
-  private refusal({ session, host }: Entry): Error {
-    if (host.status === "closed") return Errors.shuttingDown();
+  private refusal({ session, host, closing }: Entry): Error {
+    if (closing || host.status === "closed") return Errors.shuttingDown();
     return host.status === "detached" ? Errors.sessionDetached(session.id) : Errors.sessionInUse(session.id);
   }
 

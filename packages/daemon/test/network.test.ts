@@ -3,6 +3,7 @@
 // the end of a detached session after it.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CellOutcome } from "@codemode/protocol";
@@ -156,6 +157,33 @@ describe("the network listener", () => {
     b.socket.close();
   });
 
+  it("refuses an upgrade whose request target is no URL with 400, and serves on", async () => {
+    const { port } = new URL(daemon.url);
+    const status = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () =>
+        socket.write(
+          [
+            "GET http://[/ HTTP/1.1",
+            "Host: 127.0.0.1",
+            `Authorization: Bearer ${TOKEN}`,
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+            "Sec-WebSocket-Version: 13",
+            "",
+            "",
+          ].join("\r\n"),
+        ),
+      );
+      socket.once("data", (data) => resolve(String(data).split("\r\n")[0] ?? ""));
+      socket.once("error", reject);
+    });
+    expect(status).toBe("HTTP/1.1 400 Bad Request");
+    const host = await connectHost(daemon.url);
+    expect(await host.request("daemon/stats", {})).toMatchObject({ sessions: expect.any(Number) });
+    host.socket.close();
+  });
+
   it("SIGTERM terminates the cells, closes the connections and exits 0", async () => {
     const host = await connectHost(daemon.url);
     await host.request("session/open", { sessionId: "spin" });
@@ -202,5 +230,29 @@ describe("starting a network listener", () => {
     expect("socket" in answer).toBe(true);
     if ("socket" in answer) answer.socket.close();
     expect(await daemon.stop()).toBe(0);
+  });
+});
+
+describe("a peer that stops reading", () => {
+  it("cuts a connection whose peer stops reading its answers, and serves the others", async () => {
+    // Its own daemon: at the default heartbeat no ping can end the connection first.
+    const own = await listenDaemon(["--max-message-bytes", "4096"]);
+    const slow = await connectHost(own.url);
+    await slow.request("session/open", { sessionId: "unread", storedValues: { v: "x".repeat(3000) } });
+    // The peer reads nothing more; its answers (3 KB each) pile up past the kernel's buffers.
+    const tcp = (slow.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    tcp.pause();
+    for (let id = 1_000; id < 5_000; id++) {
+      const request = { jsonrpc: "2.0", id, method: "session/storedValues", params: { sessionId: "unread" } };
+      slow.socket.send(JSON.stringify(request));
+    }
+    await sleep(2_000);
+    tcp.resume();
+    expect(await slow.closed).toBe(1006);
+    const other = await connectHost(own.url);
+    // Its session was detached, as after any lost connection.
+    expect(await other.request("session/open", { sessionId: "unread" })).toMatchObject({ reattached: true });
+    other.socket.close();
+    await own.stop();
   });
 });

@@ -12,7 +12,15 @@ import { JsonMessageWriter, type WriterHooks } from "./message-writer.js";
 import { OwnRequests, PeerRequests } from "./request-ids.js";
 import type { Wire, WireOptions } from "./transport.js";
 
-export type WebSocketWireOptions = Pick<WireOptions, "maxMessageBytes" | "logger">;
+export interface WebSocketWireOptions extends Pick<WireOptions, "maxMessageBytes" | "logger"> {
+  /**
+   * Most bytes written and not yet taken by the peer (the socket's `bufferedAmount`) before
+   * the connection is cut (without a close frame: the peer is not reading): a peer that stops
+   * reading cannot make this side hold its answers without bound. Default: no bound (a client
+   * trusts its daemon).
+   */
+  maxBufferedBytes?: number;
+}
 
 /** Text of the answer to a binary frame (id null): the protocol is carried in text frames. */
 export const BINARY_FRAME = "binary frames are not read: send one JSON-RPC message per text frame";
@@ -27,7 +35,7 @@ export const BINARY_FRAME = "binary frames are not read: send one JSON-RPC messa
 export function connectWebSocket(socket: WebSocket, options: WebSocketWireOptions): Wire {
   const peer = new PeerRequests();
   const own = new OwnRequests();
-  const writer = new WebSocketMessageWriter(socket, {
+  const writer = new WebSocketMessageWriter(socket, options.maxBufferedBytes ?? Number.POSITIVE_INFINITY, {
     answered: (id) => peer.answered(id),
     sent: (id) => own.sent(id),
   });
@@ -90,6 +98,7 @@ class WebSocketMessageReader extends EndingMessageReader {
 class WebSocketMessageWriter extends JsonMessageWriter {
   constructor(
     private readonly socket: WebSocket,
+    private readonly maxBufferedBytes: number,
     hooks: WriterHooks,
   ) {
     super(hooks);
@@ -99,9 +108,14 @@ class WebSocketMessageWriter extends JsonMessageWriter {
 
   protected send(json: string): Promise<void> {
     if (this.socket.readyState !== this.socket.OPEN) return Promise.reject(new Error("the WebSocket is closed"));
-    return new Promise((resolve, reject) => {
+    const sent = new Promise<void>((resolve, reject) => {
       this.socket.send(json, (error) => (error ? reject(error) : resolve()));
     });
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+      this.fireError(new Error(`the peer reads too slowly: over ${this.maxBufferedBytes} bytes wait for it`));
+      this.socket.terminate();
+    }
+    return sent;
   }
 }
 

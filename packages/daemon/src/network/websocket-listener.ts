@@ -92,7 +92,11 @@ export class WebSocketListener {
       refuse(socket, 401, "WWW-Authenticate: Bearer\r\n");
       return;
     }
-    if (new URL(request.url ?? "/", "http://localhost").pathname !== WEBSOCKET_PATH) refuse(socket, 404);
+    const url = URL.canParse(request.url ?? "/", "http://localhost")
+      ? new URL(request.url ?? "/", "http://localhost")
+      : undefined;
+    if (!url) refuse(socket, 400);
+    else if (url.pathname !== WEBSOCKET_PATH) refuse(socket, 404);
     else if (this.stopping) refuse(socket, 503);
     else this.upgrades.handleUpgrade(request, socket, head, (websocket) => this.serve(websocket, request));
   }
@@ -104,25 +108,32 @@ export class WebSocketListener {
       session: request.headers[SESSION_HEADER.toLowerCase()],
     });
     this.sockets.add(socket);
-    const heartbeat = this.heartbeat(socket);
+    const heartbeat = this.heartbeat(socket, request.socket);
     socket.once("close", () => {
       clearInterval(heartbeat);
       this.sockets.delete(socket);
     });
     startServer({
-      wire: connectWebSocket(socket, { maxMessageBytes, logger }),
+      // Two messages of the largest size may wait for a slow reader; more closes the connection.
+      wire: connectWebSocket(socket, { maxMessageBytes, maxBufferedBytes: 2 * maxMessageBytes, logger }),
       logger,
       daemon,
       atEnd: { kind: "detach-sessions", graceMs: reconnectGraceMs, close: () => socket.close() },
     });
   }
 
-  /** Pings `socket` every `heartbeatMs`; closes it (1006, without a close frame) when a ping went unanswered. */
-  private heartbeat(socket: WebSocket): NodeJS.Timeout {
+  /**
+   * Pings `socket` every `heartbeatMs`; closes it (1006, without a close frame) when nothing
+   * came from the peer since the last ping: no pong, and no bytes of a frame (a pong waits
+   * behind a large frame the peer is still sending).
+   */
+  private heartbeat(socket: WebSocket, stream: Duplex): NodeJS.Timeout {
     let answered = true;
-    socket.on("pong", () => {
+    const heard = () => {
       answered = true;
-    });
+    };
+    socket.on("pong", heard);
+    stream.on("data", heard);
     return setInterval(() => {
       if (!answered) {
         this.options.logger.log("info", "connection closed: no pong to the last ping", {
