@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import {
   type DaemonStats,
   DaemonStatsRequest,
+  DEFAULT_HEARTBEAT_MS,
   ErrorCode,
   type JsonObject,
   MAX_TIMER_DELAY_MS,
@@ -67,6 +68,12 @@ export interface ConnectOptions extends SessionStoreOptions {
   reconnectPolicy?: () => RestartPolicy;
   /** Longest wait for a WebSocket upgrade, ms (default 10,000). */
   handshakeTimeoutMs?: number;
+  /**
+   * How often each connection pings its daemon, ms (default 15,000, as the daemon); one silent
+   * since the previous ping is taken as lost and replaced, so a half-open connection cannot
+   * leave calls waiting.
+   */
+  heartbeatMs?: number;
   /** Receives the client's warnings and what the host's callbacks threw (default: stderr). */
   logger?: (line: string) => void;
 }
@@ -130,10 +137,23 @@ export class CodeModeClient implements AsyncDisposable {
     const log = safeLogger(options.logger);
     const logger = wireLogger(log);
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    if (!(Number.isInteger(heartbeatMs) && heartbeatMs >= 1 && heartbeatMs <= MAX_TIMER_DELAY_MS)) {
+      throw new CodeModeError(
+        ErrorCode.InvalidParams,
+        `heartbeatMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_DELAY_MS}`,
+      );
+    }
     const settings = (sessionId?: string): ConnectionSettings => ({
       open: () =>
         webSocketChannel(
-          { url, token: options.token, handshakeTimeoutMs, ...(sessionId === undefined ? {} : { sessionId }) },
+          {
+            url,
+            token: options.token,
+            handshakeTimeoutMs,
+            heartbeatMs,
+            ...(sessionId === undefined ? {} : { sessionId }),
+          },
           logger,
         ),
       restartPolicy: (options.reconnectPolicy ?? defaultReconnectPolicy)(),

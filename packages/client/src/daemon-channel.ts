@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { ErrorCode, SESSION_HEADER } from "@codemode/protocol";
-import { connect, connectWebSocket, type Logger, type Wire } from "@codemode/wire";
+import { connect, connectWebSocket, keepAlive, type Logger, type Wire } from "@codemode/wire";
 import WebSocket from "ws";
 import { CodeModeError } from "./errors.js";
 import type { LineLogger } from "./report.js";
@@ -96,11 +96,19 @@ export interface WebSocketTarget {
   sessionId?: string;
   /** Longest wait for the upgrade to be answered, milliseconds. */
   handshakeTimeoutMs: number;
+  /** How often the daemon is pinged; a connection silent since the previous ping is lost (ms). */
+  heartbeatMs: number;
 }
 
 /** A WebSocket to a daemon; rejects with why it could not connect (HTTP 401: the token). */
 export async function webSocketChannel(target: WebSocketTarget, logger: Logger): Promise<DaemonChannel> {
   const socket = await openWebSocket(target);
+  // A half-open connection would leave every observation waiting: it is cut, and the
+  // connection's restart policy opens another.
+  keepAlive(socket, {
+    intervalMs: target.heartbeatMs,
+    onSilent: () => logger.log("warn", "the daemon's connection was silent since the last ping: closing it"),
+  });
   const closed = new Promise<void>((resolve) => {
     if (socket.readyState === socket.CLOSED) resolve();
     else socket.once("close", () => resolve());

@@ -90,6 +90,8 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
   private unconfirmedCells: CellId[] = [];
   /** Whether the last reopen found the session still held by the daemon, its cells running. */
   private reattached = false;
+  /** Its network connection was lost and not replaced yet: the daemon may still hold it, detached. */
+  private heldElsewhere = false;
   /** The values committed by completed cells: what a reopened session starts from. */
   private storedValues: JsonObject;
   private readonly resultTypes = new ObservedResultTypes();
@@ -206,12 +208,20 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
 
   private async stopAll(): Promise<void> {
     // With no live daemon there is nothing to stop: its cells died with it (also when it dies
-    // while being asked).
-    const link = this.link.live();
+    // while being asked). Over the network they may not have: the daemon holds the session,
+    // detached, until its grace ends, and another host could re-attach it meanwhile; so it is
+    // re-attached on the next connection to be shut down there.
+    const live = this.link.live();
+    const link = live ?? (this.heldElsewhere ? await this.link.current().catch(() => undefined) : undefined);
     try {
-      await link?.request(SessionShutdown, { sessionId: this.sessionId });
+      if (link && !live) {
+        // Best effort: a daemon that still sees the old connection refuses (-32018), and ends
+        // the session itself when its grace does.
+        await link.request(SessionOpen, { sessionId: this.sessionId, storedValues: {} });
+        await link.request(SessionShutdown, { sessionId: this.sessionId }).catch(() => {});
+      } else await link?.request(SessionShutdown, { sessionId: this.sessionId });
     } catch (error) {
-      if (link?.alive) throw error;
+      if (live?.alive) throw error;
     } finally {
       // The daemon closed them all; its cell/closed notifications follow its answer, after
       // the session is forgotten here, so each cell is closed now (once: see cellClosed).
@@ -240,6 +250,7 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
         ...(this.settings.limits === undefined ? {} : { limits: this.settings.limits }),
       });
       this.reattached = reattached === true;
+      this.heldElsewhere = false;
       if (this.reattached) {
         this.unconfirmedCells = [];
         // What the session committed while its `session/stored` went to the lost connection.
@@ -279,6 +290,7 @@ export class RemoteSession implements CodeModeSession, AsyncDisposable {
    */
   daemonLost(link: DaemonLink): void {
     this.reattached = false;
+    this.heldElsewhere = link.detaches;
     if (link.detaches) this.unconfirmedCells = [...this.liveCells];
     else this.closeLater([...this.liveCells]);
     for (const cellId of [...this.pendingStarts.keys()]) {

@@ -1,6 +1,7 @@
 // The client over the network: CodeModeClient.connect to the real daemon listening on a
 // loopback WebSocket, with its bearer token; a lost connection re-attaches its sessions with
 // their running cells; a session store shared by two hosts hands a session from one to the other.
+import { type AddressInfo, createServer, connect as netConnect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listenDaemon, TOKEN } from "../../daemon/test/network-harness.js";
 import {
@@ -79,6 +80,65 @@ describe("CodeModeClient.connect", () => {
     });
     expect(await run(session, `text("next")`)).toMatchObject({ items: [{ type: "text", text: "next" }] });
     await session.shutdown();
+  });
+});
+
+describe("a connection that goes silent (half-open)", () => {
+  it("is cut by the client's heartbeat and replaced: a cell waiting across it gets its real answer", async () => {
+    const own = await listenDaemon(["--heartbeat-ms", "300", "--reconnect-grace-ms", "10000"]);
+    // A TCP relay to the daemon that can stop carrying bytes both ways, as a link that died
+    // without a FIN would.
+    const links: { silence(): void; destroy(): void }[] = [];
+    const relay = createServer((downstream) => {
+      const { port, hostname } = new URL(own.url);
+      const upstream = netConnect(Number(port), hostname);
+      let silent = false;
+      downstream.on("data", (data) => silent || upstream.write(data));
+      upstream.on("data", (data) => silent || downstream.write(data));
+      // A silent link carries no close either: each side has to find out by itself.
+      const destroy = () => {
+        downstream.destroy();
+        upstream.destroy();
+      };
+      const end = () => {
+        if (!silent) destroy();
+      };
+      downstream.on("close", end);
+      upstream.on("close", end);
+      downstream.on("error", () => {});
+      upstream.on("error", () => {});
+      links.push({
+        silence: () => {
+          silent = true;
+        },
+        destroy,
+      });
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    const { port } = relay.address() as AddressInfo;
+    const client = await CodeModeClient.connect(`ws://127.0.0.1:${port}/`, { token: TOKEN, heartbeatMs: 300 });
+    try {
+      const session = await client.openSession({ delegate: echo });
+      const cell = await session.execute({
+        toolCallId: "call",
+        source: `await new Promise((r) => setTimeout(r, 1500)); store("done", true); text("done")`,
+        enabledTools: tools,
+        yieldTimeMs: 20_000,
+      });
+      links[0]?.silence();
+      expect(await cell.initialResponse).toMatchObject({
+        status: "completed",
+        items: [{ type: "text", text: "done" }],
+      });
+      expect(links.length).toBeGreaterThan(1);
+      expect(await run(session, `text(load("done"))`)).toMatchObject({ items: [{ type: "text", text: "true" }] });
+      await session.shutdown();
+    } finally {
+      await client.close();
+      for (const link of links) link.destroy();
+      relay.close();
+      await own.stop();
+    }
   });
 });
 

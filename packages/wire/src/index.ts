@@ -5,4 +5,5 @@ export { Endpoint, type EndpointOptions } from "./endpoint.js";
 export { LOG_LEVELS, type Logger, type LogLevel } from "./logger.js";
 export { type JsonMessageWriter, utf8BytesOver } from "./message-writer.js";
 export { connect, type Wire, type WireOptions } from "./transport.js";
+export { type HeartbeatOptions, keepAlive } from "./websocket-heartbeat.js";
 export { connectWebSocket, type WebSocketWireOptions } from "./websocket-transport.js";

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, STATUS_CODES } from "n
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { SESSION_HEADER, WEBSOCKET_PATH } from "@codemode/protocol";
-import { connectWebSocket } from "@codemode/wire";
+import { connectWebSocket, keepAlive } from "@codemode/wire";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Daemon } from "../daemon.js";
 import type { Logger } from "../logger.js";
@@ -108,11 +108,15 @@ export class WebSocketListener {
       session: request.headers[SESSION_HEADER.toLowerCase()],
     });
     this.sockets.add(socket);
-    const heartbeat = this.heartbeat(socket, request.socket);
-    socket.once("close", () => {
-      clearInterval(heartbeat);
-      this.sockets.delete(socket);
+    keepAlive(socket, {
+      intervalMs: timerDelay(this.options.heartbeatMs),
+      stream: request.socket,
+      onSilent: () =>
+        logger.log("info", "connection closed: nothing from it since the last ping", {
+          heartbeatMs: this.options.heartbeatMs,
+        }),
     });
+    socket.once("close", () => this.sockets.delete(socket));
     startServer({
       // Two messages of the largest size may wait for a slow reader; more closes the connection.
       wire: connectWebSocket(socket, { maxMessageBytes, maxBufferedBytes: 2 * maxMessageBytes, logger }),
@@ -120,31 +124,6 @@ export class WebSocketListener {
       daemon,
       atEnd: { kind: "detach-sessions", graceMs: reconnectGraceMs, close: () => socket.close() },
     });
-  }
-
-  /**
-   * Pings `socket` every `heartbeatMs`; closes it (1006, without a close frame) when nothing
-   * came from the peer since the last ping: no pong, and no bytes of a frame (a pong waits
-   * behind a large frame the peer is still sending).
-   */
-  private heartbeat(socket: WebSocket, stream: Duplex): NodeJS.Timeout {
-    let answered = true;
-    const heard = () => {
-      answered = true;
-    };
-    socket.on("pong", heard);
-    stream.on("data", heard);
-    return setInterval(() => {
-      if (!answered) {
-        this.options.logger.log("info", "connection closed: no pong to the last ping", {
-          heartbeatMs: this.options.heartbeatMs,
-        });
-        socket.terminate();
-        return;
-      }
-      answered = false;
-      socket.ping();
-    }, timerDelay(this.options.heartbeatMs));
   }
 }
 
