@@ -216,15 +216,16 @@ report("measuring terminate and the spinning neighbour…");
 await daemon.closeSessions();
 const terminate = await daemon.terminate(n(30));
 // In rounds of their own, once the multi-session workloads' sessions are gone: with them open,
-// the spinning session could share the observed session's worker.
+// the spinning session could share the observed session's worker. 6,000 gaps a side each
+// round, so that a p99 is the 60th slowest, not a handful of scheduling accidents.
 const neighbour = await daemon.neighbour();
 const neighbourRecords = await measureRounds(
   [
     abba(
       ["soloP99", "neighbourP99"],
       p99,
-      () => neighbour.solo(n(1000)),
-      () => neighbour.beside(n(1000)),
+      () => neighbour.solo(n(3000)),
+      () => neighbour.beside(n(3000)),
     ),
   ],
   rounds,
