@@ -29,6 +29,13 @@ export interface DaemonChannel {
   kill(): void;
 }
 
+/** Waits for `gone`, calling `force` if it has not come after `graceMs`. */
+async function forcedAfter(gone: Promise<void>, graceMs: number, force: () => void): Promise<void> {
+  const timer = setTimeout(force, graceMs);
+  await gone;
+  clearTimeout(timer);
+}
+
 /** The daemon's answers are not limited here: the host trusts its own daemon. */
 const UNLIMITED = Number.POSITIVE_INFINITY;
 
@@ -62,11 +69,7 @@ export function processChannel(options: ProcessOptions, log: LineLogger, logger:
       child.once("exit", listener);
       child.once("error", listener);
     },
-    ended: async (graceMs) => {
-      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
+    ended: (graceMs) => forcedAfter(exited, graceMs, () => child.kill("SIGKILL")),
     kill: () => child.kill("SIGKILL"),
   };
 }
@@ -119,11 +122,9 @@ export async function webSocketChannel(target: WebSocketTarget, logger: Logger):
     ownsDaemon: false,
     pid: undefined,
     onGone: (listener) => void closed.then(listener),
-    ended: async (graceMs) => {
+    ended: (graceMs) => {
       socket.close(1000);
-      const timer = setTimeout(() => socket.terminate(), graceMs);
-      await closed;
-      clearTimeout(timer);
+      return forcedAfter(closed, graceMs, () => socket.terminate());
     },
     kill: () => socket.terminate(),
   };

@@ -92,11 +92,9 @@ export class WebSocketListener {
       refuse(socket, 401, "WWW-Authenticate: Bearer\r\n");
       return;
     }
-    const url = URL.canParse(request.url ?? "/", "http://localhost")
-      ? new URL(request.url ?? "/", "http://localhost")
-      : undefined;
-    if (!url) refuse(socket, 400);
-    else if (url.pathname !== WEBSOCKET_PATH) refuse(socket, 404);
+    const path = pathOf(request.url ?? "/");
+    if (path === undefined) refuse(socket, 400);
+    else if (path !== WEBSOCKET_PATH) refuse(socket, 404);
     else if (this.stopping) refuse(socket, 503);
     else this.upgrades.handleUpgrade(request, socket, head, (websocket) => this.serve(websocket, request));
   }
@@ -124,6 +122,15 @@ export class WebSocketListener {
       daemon,
       atEnd: { kind: "detach-sessions", graceMs: reconnectGraceMs, close: () => socket.close() },
     });
+  }
+}
+
+/** The path of a request target; undefined when it is no URL (`GET http://[/`). */
+function pathOf(target: string): string | undefined {
+  try {
+    return new URL(target, "http://localhost").pathname;
+  } catch {
+    return undefined;
   }
 }
 
