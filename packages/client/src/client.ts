@@ -138,12 +138,7 @@ export class CodeModeClient implements AsyncDisposable {
     const logger = wireLogger(log);
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-    if (!(Number.isInteger(heartbeatMs) && heartbeatMs >= 1 && heartbeatMs <= MAX_TIMER_DELAY_MS)) {
-      throw new CodeModeError(
-        ErrorCode.InvalidParams,
-        `heartbeatMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_DELAY_MS}`,
-      );
-    }
+    checkTimerMs("heartbeatMs", heartbeatMs);
     const settings = (sessionId?: string): ConnectionSettings => ({
       open: () =>
         webSocketChannel(
@@ -175,13 +170,7 @@ export class CodeModeClient implements AsyncDisposable {
    * a bad `toolCallTimeoutMs`.
    */
   async openSession(options: OpenSessionOptions): Promise<ClientSession> {
-    const timeout = options.toolCallTimeoutMs;
-    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 1 && timeout <= MAX_TIMER_DELAY_MS)) {
-      throw new CodeModeError(
-        ErrorCode.InvalidParams,
-        `toolCallTimeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_DELAY_MS}`,
-      );
-    }
+    if (options.toolCallTimeoutMs !== undefined) checkTimerMs("toolCallTimeoutMs", options.toolCallTimeoutMs);
     if (this.state.kind !== "open") throw clientClosed();
     const sessionId = options.sessionId ?? randomUUID();
     // Before the lease: the same holder's two opens would share it, and the loser release it.
@@ -305,6 +294,15 @@ export class CodeModeClient implements AsyncDisposable {
     this.ownConnections.delete(sessionId);
     await connection?.close();
   }
+}
+
+/** A timer option: a whole number of ms from 1 to Node's longest timer, else -32602. */
+function checkTimerMs(name: string, value: number): void {
+  if (Number.isInteger(value) && value >= 1 && value <= MAX_TIMER_DELAY_MS) return;
+  throw new CodeModeError(
+    ErrorCode.InvalidParams,
+    `${name} must be a whole number of milliseconds from 1 to ${MAX_TIMER_DELAY_MS}`,
+  );
 }
 
 const defaultReconnectPolicy = () => restartWithBackoff({ maxRestarts: 12, maxDelayMs: 5_000 });
